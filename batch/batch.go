@@ -1,0 +1,111 @@
+package batch
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"time"
+
+	"github.com/trialscout/trialscout/evaluator"
+	"github.com/trialscout/trialscout/evaluator/facts"
+	"github.com/trialscout/trialscout/fhirmap"
+)
+
+// Evaluator evaluates patients read from files against compiled trials.
+type Evaluator struct {
+	programs []*evaluator.Program
+	mapper   *fhirmap.Mapper
+}
+
+// New compiles the trials and builds the mapper that recognises their concepts.
+func New(trials []evaluator.Trial) (*Evaluator, error) {
+	var progs []*evaluator.Program
+	for _, t := range trials {
+		p, err := evaluator.Compile(t)
+		if err != nil {
+			return nil, err
+		}
+		progs = append(progs, p)
+	}
+	vocab, err := evaluator.Vocabulary(progs...)
+	if err != nil {
+		return nil, fmt.Errorf("vocabulary: %w", err)
+	}
+	m, err := fhirmap.New(vocab, fhirmap.Options{})
+	if err != nil {
+		return nil, err
+	}
+	return &Evaluator{programs: progs, mapper: m}, nil
+}
+
+// Input is one named source of FHIR JSON or NDJSON.
+type Input struct {
+	Name string
+	R    io.Reader
+}
+
+// Outcome is what a run produced.
+type Outcome struct {
+	// Evaluations are sorted by patient, then trial.
+	Evaluations []evaluator.Evaluation
+	// Rejected are the resources that could not be read, in input order.
+	Rejected []fhirmap.Result
+	// Unreadable are inputs of which nothing at all could be read.
+	Unreadable []error
+	Mapped     int
+	Ignored    int
+}
+
+// Patients reads every input and returns each patient's facts, with what
+// was mapped, ignored and rejected counted into out.
+func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Patient {
+	patients := map[string]*facts.Patient{}
+	for _, in := range inputs {
+		results, err := e.mapper.Read(in.R, in.Name)
+		if err != nil {
+			out.Unreadable = append(out.Unreadable, fmt.Errorf("%s: %w", in.Name, err))
+			continue
+		}
+		for _, r := range results {
+			e.apply(patients, r, out)
+		}
+	}
+	return patients
+}
+
+func (e *Evaluator) apply(patients map[string]*facts.Patient, r fhirmap.Result, out *Outcome) {
+	switch {
+	case r.Err != nil:
+		out.Rejected = append(out.Rejected, r)
+	case r.Fact == nil:
+		out.Ignored++
+	default:
+		out.Mapped++
+		p := patients[r.Fact.Patient]
+		if p == nil {
+			p = facts.NewPatient(r.Fact.Patient)
+			patients[r.Fact.Patient] = p
+		}
+		p.Apply(*r.Fact)
+	}
+}
+
+// Run reads the inputs and evaluates every patient found against every
+// trial at asOf.
+func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
+	var out Outcome
+	patients := e.Patients(inputs, &out)
+	ids := make([]string, 0, len(patients))
+	for id := range patients {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	progs := append([]*evaluator.Program{}, e.programs...)
+	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
+	for _, id := range ids {
+		for _, p := range progs {
+			out.Evaluations = append(out.Evaluations, p.Evaluate(patients[id], asOf))
+		}
+	}
+	return out
+}

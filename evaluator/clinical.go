@@ -1,0 +1,129 @@
+package evaluator
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// Domain functions read concepts by fixed names; the compiler checks that a
+// trial using them defines those concepts.
+
+func init() {
+	register(
+		&function{name: "crcl_at_least", args: []argKind{argNumber},
+			needs: []string{"creatinine", "body-weight"},
+			doc:   "Cockcroft-Gault creatinine clearance (mL/min) from age, sex, latest weight and creatinine is at least the threshold",
+			impl:  func(c *evalContext, a args) tri { return c.crclAtLeast(a.num(0)) }},
+		&function{name: "room_air_spo2_above", args: []argKind{argNumber},
+			needs: []string{"spo2", "oxygen-flow", "fio2"},
+			doc:   "the latest SpO2 is above the threshold and was measured without oxygen supplementation",
+			impl:  func(c *evalContext, a args) tri { return c.roomAirSpO2Above(a.num(0)) }},
+		&function{name: "sledai_at_least", args: []argKind{argNumber, argNumber},
+			needs: []string{"sledai-2k", "sledai-2k-low-complement", "sledai-2k-dsdna", "c3", "c4", "anti-dsdna"},
+			doc:   "SLEDAI-2K total at least the first number and its clinical part (without serology items) at least the second",
+			impl:  func(c *evalContext, a args) tri { return c.sledaiAtLeast(a.num(0), a.num(1)) }},
+	)
+}
+
+func (c *evalContext) crclAtLeast(min float64) tri {
+	birth, pref, ok := c.birthDate()
+	if !ok {
+		return c.record(unknown, "CrCl: no birth date on record")
+	}
+	sexFactor := map[string]float64{"male": 1, "female": 0.85}[c.p.Demographics.Gender]
+	if sexFactor == 0 {
+		return c.record(unknown, fmt.Sprintf("CrCl: sex %q cannot be used in Cockcroft-Gault", c.p.Demographics.Gender), pref)
+	}
+	cr, crRef, err := c.latestValue("creatinine")
+	if err != nil {
+		return c.record(unknown, "CrCl: "+err.Error(), crRef...)
+	}
+	wt, wtRef, err := c.latestValue("body-weight")
+	if err != nil {
+		return c.record(unknown, "CrCl: "+err.Error(), wtRef...)
+	}
+	a := age(birth, c.asOf)
+	crcl := float64(140-a) * wt / (72 * cr) * sexFactor
+	ok = atLeast(crcl, min)
+	op := ">="
+	if !ok {
+		op = "<"
+	}
+	evidence := append(append([]string{pref}, crRef...), wtRef...)
+	return c.record(triOf(ok), fmt.Sprintf("CrCl %s mL/min (Cockcroft-Gault: age %d, %s, weight %s kg, creatinine %s mg/dL) %s %s",
+		num(math.Round(crcl*10)/10), a, c.p.Demographics.Gender, num(round3(wt)), num(round3(cr)), op, num(min)), evidence...)
+}
+
+// latestValue is the latest result of a concept in its window, in its unit.
+func (c *evalContext) latestValue(name string) (float64, []string, error) {
+	k := c.concept(name)
+	o := c.latest(k)
+	if o == nil {
+		return 0, nil, fmt.Errorf("%s", c.noResult(k))
+	}
+	v, err := c.quantity(o, k)
+	return v, []string{o.Ref}, err
+}
+
+func (c *evalContext) roomAirSpO2Above(min float64) tri {
+	k := c.concept("spo2")
+	o := c.latest(k)
+	if o == nil {
+		return c.record(unknown, c.noResult(k))
+	}
+	v, err := c.quantity(o, k)
+	if err != nil {
+		return c.record(unknown, err.Error(), o.Ref)
+	}
+	shown := fmt.Sprintf("SpO2 %s %% on %s", num(round3(v)), day(o.Effective))
+	if atMost(v, min) {
+		return c.record(no, fmt.Sprintf("%s <= %s", shown, num(min)), o.Ref)
+	}
+	if why, ref := c.supplemented(o); why != "" {
+		return c.record(no, fmt.Sprintf("%s > %s but not on room air: %s", shown, num(min), why), o.Ref, ref)
+	}
+	return c.record(yes, fmt.Sprintf("%s > %s, no oxygen supplementation recorded within %s", shown, num(min), c.span("oxygen_match")), o.Ref)
+}
+
+// supplemented finds oxygen given with the SpO2 measurement: a flow > 0 or
+// an FiO2 > 21 % in its own components, or in an observation within the
+// oxygen_match span of it.
+func (c *evalContext) supplemented(spo2 *facts.Observation) (string, string) {
+	for _, comp := range spo2.Components {
+		if why := c.oxygenValue(comp.Concepts, comp.Value, spo2); why != "" {
+			return why + " (component)", spo2.Ref
+		}
+	}
+	match := c.span("oxygen_match")
+	for _, name := range []string{"oxygen-flow", "fio2"} {
+		for _, o := range c.idx.obs[name] {
+			if o.Effective.Before(match.Before(spo2.Effective)) || o.Effective.After(match.After(spo2.Effective)) {
+				continue
+			}
+			if why := c.oxygenValue(o.Concepts, o.Value, o); why != "" {
+				return fmt.Sprintf("%s at %s", why, day(o.Effective)), o.Ref
+			}
+		}
+	}
+	return "", ""
+}
+
+func (c *evalContext) oxygenValue(concepts []string, v facts.Value, o *facts.Observation) string {
+	if v.Kind != facts.QuantityValue {
+		return ""
+	}
+	limits := map[string]float64{"oxygen-flow": 0, "fio2": 21}
+	for _, name := range []string{"oxygen-flow", "fio2"} {
+		if !has(concepts, name) {
+			continue
+		}
+		k := c.concept(name)
+		x, err := convert(v.Quantity, k, o.Effective)
+		if err == nil && above(x, limits[name]) {
+			return fmt.Sprintf("%s %s %s", k.Title, num(round3(x)), k.Unit)
+		}
+	}
+	return ""
+}

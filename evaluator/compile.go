@@ -1,0 +1,289 @@
+package evaluator
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	celast "cel.dev/cel-go/common/ast"
+	"cel.dev/cel-go/common/types"
+
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// Program is a compiled trial, ready to evaluate patients. It is safe for
+// concurrent use.
+type Program struct {
+	trial    Trial
+	concepts map[string]*compiledConcept
+	rules    []compiledRule
+	// horizon is the longest window any concept reads: older observations
+	// can never matter again.
+	horizon Span
+}
+
+type compiledConcept struct {
+	Concept
+	window Span
+}
+
+type compiledRule struct {
+	Criterion
+	prg cel.Program // nil for review criteria
+}
+
+// TrialError is one problem of a trial file, with where it is.
+type TrialError struct {
+	Source string
+	Line   int
+	Column int
+	Msg    string
+}
+
+func (e *TrialError) Error() string {
+	pos := e.Source
+	if e.Line > 0 {
+		pos = fmt.Sprintf("%s:%d", pos, e.Line)
+		if e.Column > 0 {
+			pos = fmt.Sprintf("%s:%d", pos, e.Column)
+		}
+	}
+	return pos + ": " + e.Msg
+}
+
+// Compile checks a trial definition and compiles its rules. It reports every
+// problem it finds (joined with errors.Join), each a *TrialError.
+func Compile(t Trial) (*Program, error) {
+	c := &compiler{trial: t, prog: &Program{trial: t, concepts: map[string]*compiledConcept{}}}
+	c.checkHeader()
+	c.compileConcepts()
+	c.compileCriteria()
+	if len(c.errs) > 0 {
+		return nil, errors.Join(c.errs...)
+	}
+	return c.prog, nil
+}
+
+type compiler struct {
+	trial Trial
+	prog  *Program
+	errs  []error
+}
+
+func (c *compiler) fail(line, col int, format string, args ...any) {
+	c.errs = append(c.errs, &TrialError{c.trial.Source, line, col, fmt.Sprintf(format, args...)})
+}
+
+func (c *compiler) checkHeader() {
+	if c.trial.ID == "" {
+		c.fail(0, 0, "trial has no id")
+	}
+	if len(c.trial.Criteria) == 0 {
+		c.fail(0, 0, "trial %q has no criteria", c.trial.ID)
+	}
+	for name, v := range c.trial.Parameters {
+		if _, err := ParseSpan(v); err != nil {
+			c.fail(0, 0, "parameter %s: %v", name, err)
+		}
+	}
+}
+
+func (c *compiler) compileConcepts() {
+	var specs []facts.ConceptSpec
+	for _, k := range c.trial.Concepts {
+		if _, dup := c.prog.concepts[k.Name]; dup {
+			c.fail(k.Line, 0, "concept %q is defined twice", k.Name)
+			continue
+		}
+		cc := &compiledConcept{Concept: k}
+		if k.Window != "" {
+			w, err := c.resolveSpan(k.Window)
+			if err != nil {
+				c.fail(k.Line, 0, "concept %s: window: %v", k.Name, err)
+			}
+			cc.window = w
+			if w.After(epoch).After(c.prog.horizon.After(epoch)) {
+				c.prog.horizon = w
+			}
+		}
+		if k.Title == "" {
+			cc.Title = k.Name
+		}
+		c.prog.concepts[k.Name] = cc
+		specs = append(specs, k.spec())
+	}
+	if _, err := facts.NewVocabulary(specs); err != nil {
+		c.fail(0, 0, "concepts: %v", err)
+	}
+}
+
+// resolveSpan reads a parameter name or a literal span.
+func (c *compiler) resolveSpan(s string) (Span, error) {
+	if v, ok := c.trial.Parameters[s]; ok {
+		return ParseSpan(v)
+	}
+	return ParseSpan(s)
+}
+
+func (c *compiler) compileCriteria() {
+	env, err := newEnv()
+	if err != nil {
+		c.fail(0, 0, "rule environment: %v", err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, cr := range c.trial.Criteria {
+		if seen[cr.ID] {
+			c.fail(cr.Line, 0, "criterion %q is defined twice", cr.ID)
+		}
+		seen[cr.ID] = true
+		if cr.Kind != Inclusion && cr.Kind != Exclusion {
+			c.fail(cr.Line, 0, "criterion %s: kind %q: want inclusion or exclusion", cr.ID, cr.Kind)
+		}
+		c.prog.rules = append(c.prog.rules, compiledRule{Criterion: cr, prg: c.compileRule(env, cr)})
+	}
+}
+
+func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
+	switch {
+	case (cr.Rule == "") == (cr.Review == ""):
+		c.fail(cr.Line, 0, "criterion %s: give exactly one of rule and review", cr.ID)
+		return nil
+	case cr.Review != "":
+		return nil
+	}
+	ast, iss := env.Compile(cr.Rule)
+	if iss.Err() != nil {
+		for _, e := range iss.Errors() {
+			c.fail(cr.RuleLine+e.Location.Line()-1, e.Location.Column()+1, "criterion %s: %s", cr.ID, e.Message)
+		}
+		return nil
+	}
+	if !ast.OutputType().IsExactType(cel.BoolType) {
+		c.fail(cr.RuleLine, 0, "criterion %s: rule gives %s, want bool", cr.ID, ast.OutputType())
+		return nil
+	}
+	if !c.checkCalls(cr, ast.NativeRep()) {
+		return nil
+	}
+	prg, err := env.Program(ast)
+	if err != nil {
+		c.fail(cr.RuleLine, 0, "criterion %s: %v", cr.ID, err)
+		return nil
+	}
+	return prg
+}
+
+// checkCalls verifies what CEL's type checker cannot: that concept and span
+// arguments are literals naming known concepts and valid spans, and that the
+// concepts a domain function reads exist.
+func (c *compiler) checkCalls(cr Criterion, a *celast.AST) bool {
+	ok := true
+	for _, call := range celast.MatchDescendants(celast.NavigateAST(a), celast.KindMatcher(celast.CallKind)) {
+		fn, known := functions[call.AsCall().FunctionName()]
+		if !known {
+			continue
+		}
+		loc := a.SourceInfo().GetStartLocation(call.ID())
+		line, col := cr.RuleLine+loc.Line()-1, loc.Column()+1
+		for _, need := range fn.needs {
+			if c.prog.concepts[need] == nil {
+				c.fail(line, col, "criterion %s: %s reads concept %q, which the trial does not define", cr.ID, fn.name, need)
+				ok = false
+			}
+		}
+		for i, arg := range call.AsCall().Args() {
+			if err := c.checkArg(fn, i, arg); err != nil {
+				c.fail(line, col, "criterion %s: %s: %v", cr.ID, fn.name, err)
+				ok = false
+			}
+		}
+	}
+	return ok
+}
+
+func (c *compiler) checkArg(fn *function, i int, arg celast.Expr) error {
+	if i >= len(fn.args) || (fn.args[i] != argConcept && fn.args[i] != argSpan && fn.args[i] != argConcepts) {
+		return nil
+	}
+	var lits []celast.Expr
+	switch arg.Kind() {
+	case celast.LiteralKind:
+		lits = []celast.Expr{arg}
+	case celast.ListKind:
+		lits = arg.AsList().Elements()
+	}
+	if len(lits) == 0 {
+		return fmt.Errorf("argument %d must be a literal", i+1)
+	}
+	for _, l := range lits {
+		s, isStr := l.AsLiteral().(types.String)
+		if l.Kind() != celast.LiteralKind || !isStr {
+			return fmt.Errorf("argument %d must be a string literal", i+1)
+		}
+		if err := c.checkLiteral(fn.args[i], string(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *compiler) checkLiteral(kind argKind, s string) error {
+	if kind == argSpan {
+		_, err := c.resolveSpan(s)
+		return err
+	}
+	if c.prog.concepts[s] == nil {
+		return fmt.Errorf("unknown concept %q (defined: %s)", s, strings.Join(c.conceptNames(), ", "))
+	}
+	return nil
+}
+
+func (c *compiler) conceptNames() []string {
+	var names []string
+	for n := range c.prog.concepts {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func (k Concept) spec() facts.ConceptSpec {
+	return facts.ConceptSpec{Name: k.Name, Codes: k.Codes, Names: k.Names, Includes: k.Includes, Ingredient: k.Ingredient}
+}
+
+// Trial returns the definition the program was compiled from.
+func (p *Program) Trial() Trial { return p.trial }
+
+// Horizon is the longest window the trial reads: observations effective
+// before asOf minus it can never change an evaluation at or after asOf.
+func (p *Program) Horizon() Span { return p.horizon }
+
+// Vocabulary builds the vocabulary fhirmap needs to recognise every concept
+// of the given programs. Concepts of one name in several trials merge.
+func Vocabulary(progs ...*Program) (*facts.Vocabulary, error) {
+	merged := map[string]facts.ConceptSpec{}
+	var order []string
+	for _, p := range progs {
+		for _, k := range p.trial.Concepts {
+			s, seen := merged[k.Name]
+			if !seen {
+				order = append(order, k.Name)
+				merged[k.Name] = k.spec()
+				continue
+			}
+			s.Codes = append(s.Codes, k.Codes...)
+			s.Names = append(s.Names, k.Names...)
+			s.Includes = append(s.Includes, k.Includes...)
+			s.Ingredient = s.Ingredient || k.Ingredient
+			merged[k.Name] = s
+		}
+	}
+	specs := make([]facts.ConceptSpec, 0, len(order))
+	for _, n := range order {
+		specs = append(specs, merged[n])
+	}
+	return facts.NewVocabulary(specs)
+}

@@ -1,0 +1,85 @@
+package evaluator
+
+import "time"
+
+// Result is one criterion's outcome.
+type Result string
+
+// The four outcomes of a criterion. For an exclusion, Met means excluded.
+const (
+	Met     Result = "met"
+	NotMet  Result = "not_met"
+	Unknown Result = "unknown"
+	Review  Result = "review"
+)
+
+// Status is a patient's standing for a trial.
+type Status string
+
+// The three statuses, in the contract's words.
+const (
+	Candidate  Status = "candidate"
+	Incomplete Status = "incomplete"
+	Ineligible Status = "ineligible"
+)
+
+// Kinds of criteria.
+const (
+	Inclusion = "inclusion"
+	Exclusion = "exclusion"
+)
+
+// CriterionResult is one decided criterion: what, why, and from which resources.
+type CriterionResult struct {
+	ID       string   `json:"id"`
+	Kind     string   `json:"kind"`
+	Result   Result   `json:"result"`
+	Reason   string   `json:"reason"`
+	Evidence []string `json:"evidence"`
+}
+
+// Evaluation is a patient's evaluation for one trial at one time.
+type Evaluation struct {
+	Trial    string            `json:"trial"`
+	Patient  string            `json:"patient"`
+	AsOf     time.Time         `json:"as_of"`
+	Status   Status            `json:"status"`
+	Criteria []CriterionResult `json:"criteria"`
+	// ValidUntil is the earliest later time at which some result changes
+	// with no new data; nil when nothing would.
+	ValidUntil *time.Time `json:"valid_until,omitempty"`
+}
+
+// Criterion returns the result with the given id, or nil.
+func (e Evaluation) Criterion(id string) *CriterionResult {
+	for i := range e.Criteria {
+		if e.Criteria[i].ID == id {
+			return &e.Criteria[i]
+		}
+	}
+	return nil
+}
+
+// statusOf applies the protocol's rule: any failed inclusion or met
+// exclusion rules the patient out; all decided in their favour (or left to
+// review) makes a candidate; anything else is incomplete.
+func statusOf(results []CriterionResult) Status {
+	complete := true
+	for _, r := range results {
+		bad, good := NotMet, Met
+		if r.Kind == Exclusion {
+			bad, good = Met, NotMet
+		}
+		switch r.Result {
+		case bad:
+			return Ineligible
+		case good, Review:
+		default:
+			complete = false
+		}
+	}
+	if complete {
+		return Candidate
+	}
+	return Incomplete
+}

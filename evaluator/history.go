@@ -1,0 +1,314 @@
+package evaluator
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// Histories are closed-world: no record found means false.
+
+func init() {
+	register(
+		&function{name: "has_condition", args: []argKind{argConcept},
+			doc:  "a present (not refuted, not entered-in-error) Condition of the concept, ever",
+			impl: func(c *evalContext, a args) tri { return c.hasCondition(a.str(0)) }},
+		&function{name: "active_condition", args: []argKind{argConcept},
+			doc:  "a present Condition of the concept that is active, recurrent or relapsed",
+			impl: func(c *evalContext, a args) tri { return c.activeCondition(a.str(0)) }},
+		&function{name: "condition_since", args: []argKind{argConcept, argSpan},
+			doc:  "the earliest start of a present Condition of the concept is at least span before now",
+			impl: func(c *evalContext, a args) tri { return c.conditionSince(a.str(0), c.span(a.str(1))) }},
+		&function{name: "condition_within", args: []argKind{argConcept, argSpan},
+			doc:  "a present Condition of the concept started, or was active, within the span up to now",
+			impl: func(c *evalContext, a args) tri { return c.conditionWithin(a.str(0), c.span(a.str(1))) }},
+		&function{name: "procedure_ever", args: []argKind{argConcept},
+			doc:  "a completed Procedure of the concept, ever",
+			impl: func(c *evalContext, a args) tri { return c.procedure(a.str(0), nil) }},
+		&function{name: "procedure_within", args: []argKind{argConcept, argSpan},
+			doc: "a completed Procedure of the concept within the span up to now",
+			impl: func(c *evalContext, a args) tri {
+				s := c.span(a.str(1))
+				return c.procedure(a.str(0), &s)
+			}},
+		&function{name: "immunized_within", args: []argKind{argConcept, argSpan},
+			doc:  "a completed Immunization of the concept within the span up to now",
+			impl: func(c *evalContext, a args) tri { return c.immunizedWithin(a.str(0), c.span(a.str(1))) }},
+		&function{name: "allergic_to", args: []argKind{argConcept},
+			doc:  "a present AllergyIntolerance to the concept",
+			impl: func(c *evalContext, a args) tri { return c.allergicTo(a.str(0)) }},
+		&function{name: "severe_allergy", args: []argKind{},
+			doc:  "a present AllergyIntolerance of high criticality or with a severe reaction",
+			impl: func(c *evalContext, a args) tri { return c.severeAllergy() }},
+		&function{name: "unknown_if", args: []argKind{argBool, argString},
+			doc:  "unknown, with the note as reason, when the sub-rule holds; false otherwise",
+			impl: func(c *evalContext, a args) tri { return c.unknownIf(a.bool(0), a.str(1)) }},
+	)
+}
+
+// span resolves a span argument the compiler already checked.
+func (c *evalContext) span(s string) Span {
+	if v, ok := c.prog.trial.Parameters[s]; ok {
+		s = v
+	}
+	sp, _ := ParseSpan(s)
+	return sp
+}
+
+func has(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func present(verification string) bool {
+	return verification != "refuted" && verification != "entered-in-error"
+}
+
+// conditions returns the present Conditions of a concept in a stable order.
+func (c *evalContext) conditions(concept string) []*facts.Condition {
+	var out []*facts.Condition
+	for _, cond := range c.p.Conditions {
+		if has(cond.Concepts, concept) && present(cond.Verification) {
+			out = append(out, cond)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
+	return out
+}
+
+// start is a Condition's start: onset, else birthDate + onsetAge, else recordedDate.
+func (c *evalContext) start(cond *facts.Condition) time.Time {
+	if !cond.Onset.IsZero() {
+		return cond.Onset
+	}
+	if cond.OnsetAge != nil && c.p.Demographics != nil && !c.p.Demographics.BirthDate.IsZero() {
+		if t, ok := addAge(c.p.Demographics.BirthDate, *cond.OnsetAge); ok {
+			return t
+		}
+	}
+	return cond.Recorded
+}
+
+// addAge adds an onsetAge quantity (UCUM a, mo, wk, d) to a birth date.
+func addAge(birth time.Time, q facts.Quantity) (time.Time, bool) {
+	n := int(q.Value)
+	switch strings.ToLower(q.Unit) {
+	case "a", "yr", "year", "years":
+		return birth.AddDate(n, 0, 0), true
+	case "mo", "month", "months":
+		return birth.AddDate(0, n, 0), true
+	case "wk", "week", "weeks":
+		return birth.AddDate(0, 0, 7*n), true
+	case "d", "day", "days":
+		return birth.AddDate(0, 0, n), true
+	}
+	return time.Time{}, false
+}
+
+func active(cond *facts.Condition) bool {
+	switch cond.Clinical {
+	case "active", "recurrence", "relapse":
+		return true
+	case "":
+		return !cond.Abated
+	}
+	return false
+}
+
+func (c *evalContext) hasCondition(concept string) tri {
+	k := c.concept(concept)
+	conds := c.conditions(concept)
+	if len(conds) == 0 {
+		return c.record(no, fmt.Sprintf("no %s condition on record", k.Title))
+	}
+	return c.record(yes, fmt.Sprintf("%s on record (%s)", k.Title, conditionNames(conds)), refsOf(conds)...)
+}
+
+func (c *evalContext) activeCondition(concept string) tri {
+	k := c.concept(concept)
+	var act []*facts.Condition
+	for _, cond := range c.conditions(concept) {
+		if active(cond) {
+			act = append(act, cond)
+		}
+	}
+	if len(act) == 0 {
+		return c.record(no, fmt.Sprintf("no active %s condition on record", k.Title))
+	}
+	return c.record(yes, fmt.Sprintf("active %s (%s)", k.Title, conditionNames(act)), refsOf(act)...)
+}
+
+func (c *evalContext) conditionSince(concept string, s Span) tri {
+	k := c.concept(concept)
+	conds := c.conditions(concept)
+	if len(conds) == 0 {
+		return c.record(no, fmt.Sprintf("no %s condition on record", k.Title))
+	}
+	var earliest time.Time
+	var from *facts.Condition
+	for _, cond := range conds {
+		if st := c.start(cond); !st.IsZero() && (earliest.IsZero() || st.Before(earliest)) {
+			earliest, from = st, cond
+		}
+	}
+	if from == nil {
+		return c.record(unknown, fmt.Sprintf("%s has no onset or recorded date", k.Title), refsOf(conds)...)
+	}
+	limit := s.Before(c.asOf)
+	if earliest.After(limit) {
+		c.changesAt(s.After(earliest))
+		return c.record(no, fmt.Sprintf("%s since %s, less than %s before %s", k.Title, day(earliest), s, day(c.asOf)), from.Ref)
+	}
+	return c.record(yes, fmt.Sprintf("%s since %s, at least %s before %s", k.Title, day(earliest), s, day(c.asOf)), from.Ref)
+}
+
+// conditionWithin: the start falls in (now-span, now], or the active span
+// (start to abatement, or to now while active) overlaps it. An inactive
+// Condition with no abatement spans its start only.
+func (c *evalContext) conditionWithin(concept string, s Span) tri {
+	k := c.concept(concept)
+	from := s.Before(c.asOf)
+	var hits []*facts.Condition
+	var when []string
+	for _, cond := range c.conditions(concept) {
+		st := c.start(cond)
+		end := st
+		if !cond.Abatement.IsZero() {
+			end = cond.Abatement
+		} else if active(cond) {
+			end = c.asOf
+		}
+		if st.IsZero() || st.After(c.asOf) || !end.After(from) {
+			continue
+		}
+		hits = append(hits, cond)
+		when = append(when, fmt.Sprintf("%s from %s", cond.Display, day(st)))
+		if end.Before(c.asOf) {
+			c.changesAt(s.After(end))
+		}
+	}
+	if len(hits) == 0 {
+		return c.record(no, fmt.Sprintf("no %s in the %s up to %s", k.Title, s, day(c.asOf)))
+	}
+	return c.record(yes, fmt.Sprintf("%s in the %s up to %s (%s)", k.Title, s, day(c.asOf), strings.Join(when, ", ")), refsOf(hits)...)
+}
+
+func conditionNames(conds []*facts.Condition) string {
+	var names []string
+	for _, c := range conds {
+		names = append(names, c.Display)
+	}
+	return strings.Join(names, ", ")
+}
+
+func refsOf[T interface{ Reference() string }](list []T) []string {
+	out := make([]string, 0, len(list))
+	for _, x := range list {
+		out = append(out, x.Reference())
+	}
+	return out
+}
+
+func (c *evalContext) procedure(concept string, within *Span) tri {
+	k := c.concept(concept)
+	var hits []string
+	for _, p := range sortedByRef(c.p.Procedures) {
+		if !has(p.Concepts, concept) || p.Status != "completed" {
+			continue
+		}
+		if within != nil {
+			at := p.Performed
+			if at.IsZero() || at.After(c.asOf) || !at.After(within.Before(c.asOf)) {
+				continue
+			}
+			c.changesAt(within.After(at))
+		}
+		hits = append(hits, p.Ref)
+	}
+	scope := "on record"
+	if within != nil {
+		scope = fmt.Sprintf("in the %s up to %s", within, day(c.asOf))
+	}
+	if len(hits) == 0 {
+		return c.record(no, fmt.Sprintf("no %s procedure %s", k.Title, scope))
+	}
+	return c.record(yes, fmt.Sprintf("%s procedure %s", k.Title, scope), hits...)
+}
+
+func (c *evalContext) immunizedWithin(concept string, s Span) tri {
+	k := c.concept(concept)
+	from := s.Before(c.asOf)
+	var hits, when []string
+	for _, im := range sortedByRef(c.p.Immunizations) {
+		at := im.Occurrence
+		if !has(im.Concepts, concept) || im.Status != "completed" || at.IsZero() || at.After(c.asOf) || !at.After(from) {
+			continue
+		}
+		hits = append(hits, im.Ref)
+		when = append(when, fmt.Sprintf("%s on %s", im.Display, day(at)))
+		c.changesAt(s.After(at))
+	}
+	if len(hits) == 0 {
+		return c.record(no, fmt.Sprintf("no %s in the %s up to %s", k.Title, s, day(c.asOf)))
+	}
+	return c.record(yes, fmt.Sprintf("%s in the %s up to %s: %s", k.Title, s, day(c.asOf), strings.Join(when, ", ")), hits...)
+}
+
+func (c *evalContext) allergicTo(concept string) tri {
+	k := c.concept(concept)
+	var hits, names []string
+	for _, al := range sortedByRef(c.p.Allergies) {
+		if has(al.Concepts, concept) && present(al.Verification) {
+			hits = append(hits, al.Ref)
+			names = append(names, al.Display)
+		}
+	}
+	if len(hits) == 0 {
+		return c.record(no, fmt.Sprintf("no allergy to %s on record", k.Title))
+	}
+	return c.record(yes, fmt.Sprintf("allergy to %s (%s)", k.Title, strings.Join(names, ", ")), hits...)
+}
+
+func (c *evalContext) severeAllergy() tri {
+	var hits, names []string
+	for _, al := range sortedByRef(c.p.Allergies) {
+		if present(al.Verification) && (al.Criticality == "high" || al.Severe) {
+			hits = append(hits, al.Ref)
+			names = append(names, al.Display)
+		}
+	}
+	if len(hits) == 0 {
+		return c.record(no, "no high-criticality or severe allergy on record")
+	}
+	return c.record(yes, fmt.Sprintf("severe allergy (%s)", strings.Join(names, ", ")), hits...)
+}
+
+// unknownIf turns a finding that needs a person into unknown: the sub-rule's
+// own evidence is kept under the note.
+func (c *evalContext) unknownIf(holds bool, note string) tri {
+	if !holds {
+		return no
+	}
+	var evidence []string
+	if n := len(c.findings); n > 0 && c.findings[n-1].outcome == yes {
+		evidence = c.findings[n-1].evidence
+		note = c.findings[n-1].reason + ": " + note
+	}
+	return c.record(unknown, note, evidence...)
+}
+
+func sortedByRef[T interface{ Reference() string }](m map[string]T) []T {
+	out := make([]T, 0, len(m))
+	for _, v := range m {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Reference() < out[j].Reference() })
+	return out
+}

@@ -1,0 +1,165 @@
+package fhirmap
+
+import (
+	"encoding/json"
+	"errors"
+
+	medpb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/medication_go_proto"
+)
+
+// scope is one Bundle as seen by the references of its entries: every entry
+// by fullUrl and by "Type/id". References that a Bundle cannot resolve are
+// looked up in the Bundles enclosing it.
+type scope struct {
+	parent  *scope
+	entries map[string]*bundleEntry
+}
+
+// bundleEntry is one entry of a Bundle, kept for reference resolution.
+type bundleEntry struct {
+	typ, id string
+	raw     []byte
+	// med is the entry parsed as a Medication, on first use.
+	med    *medpb.Medication
+	medErr error
+	parsed bool
+}
+
+// lookup finds the entry a reference string names, in this Bundle or an
+// enclosing one.
+func (s *scope) lookup(ref string) *bundleEntry {
+	for ; s != nil; s = s.parent {
+		if e := s.entries[ref]; e != nil {
+			return e
+		}
+	}
+	return nil
+}
+
+// item is one entry of a Bundle as split from it.
+type item struct {
+	fullURL  string
+	resource []byte // nil when the entry has none
+	hdr      header
+	err      error
+}
+
+type rawEntry struct {
+	FullURL  json.RawMessage `json:"fullUrl"`
+	Resource json.RawMessage `json:"resource"`
+}
+
+// mapBundle maps each entry of a Bundle on its own, so that one bad entry
+// costs only itself.
+func (m *Mapper) mapBundle(h header, pos Position, parent *scope, depth int, emit func(Result)) {
+	if depth >= maxBundleDepth {
+		emit(rejected(pos, "Bundle", "", failf(ErrTooLarge, "Bundles nested more than %d deep", maxBundleDepth)))
+		return
+	}
+	items, err := splitBundle(h.Entry)
+	if err != nil {
+		emit(rejected(pos, "Bundle", "", err))
+		return
+	}
+	if len(items) == 0 {
+		emit(Result{Pos: pos, Type: "Bundle", Ignored: "Bundle has no entries"})
+		return
+	}
+	sc := newScope(parent, items)
+	for i, it := range items {
+		p := pos.entry(i)
+		switch {
+		case it.err != nil:
+			emit(rejected(p, "", "", it.err))
+		case it.resource == nil:
+			emit(Result{Pos: p, Ignored: "Bundle entry has no resource"})
+		default:
+			m.dispatch(it.resource, it.hdr, p, sc, it.fullURL, depth+1, emit)
+		}
+	}
+}
+
+// splitBundle splits Bundle.entry into items, peeking at each resource.
+func splitBundle(entry json.RawMessage) ([]item, error) {
+	if len(entry) == 0 || string(entry) == "null" {
+		return nil, nil
+	}
+	var raws []json.RawMessage
+	if err := json.Unmarshal(entry, &raws); err != nil {
+		return nil, failf(ErrNotFHIR, "Bundle.entry is %s, not an array", jsonKind(entry))
+	}
+	items := make([]item, len(raws))
+	for i, raw := range raws {
+		items[i] = splitEntry(raw)
+	}
+	return items, nil
+}
+
+func splitEntry(raw json.RawMessage) item {
+	var e rawEntry
+	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &e) != nil {
+		return item{err: failf(ErrNotFHIR, "Bundle entry is %s, not an object", jsonKind(raw))}
+	}
+	var it item
+	if len(e.FullURL) > 0 && json.Unmarshal(e.FullURL, &it.fullURL) != nil {
+		return item{err: failf(ErrNotFHIR, "Bundle entry fullUrl %.40s is not a string", e.FullURL)}
+	}
+	if len(e.Resource) == 0 || string(e.Resource) == "null" {
+		return it
+	}
+	it.resource = e.Resource
+	it.hdr, it.err = peek(e.Resource)
+	return it
+}
+
+// newScope indexes a Bundle's entries by fullUrl and by "Type/id" (also the
+// "Type/id" that ends an absolute fullUrl).
+func newScope(parent *scope, items []item) *scope {
+	sc := &scope{parent: parent, entries: map[string]*bundleEntry{}}
+	for _, it := range items {
+		if it.err != nil || it.resource == nil {
+			continue
+		}
+		rt, err := it.hdr.resourceType()
+		if err != nil {
+			continue
+		}
+		ref := it.hdr.ref(rt, it.fullURL)
+		e := &bundleEntry{typ: rt, raw: it.resource}
+		if ref != "" {
+			e.id = ref[len(rt)+1:]
+			sc.add(ref, e)
+		}
+		if it.fullURL != "" {
+			sc.add(it.fullURL, e)
+			if t, ok := parseTypeID(it.fullURL); ok {
+				sc.add(t.typ+"/"+t.id, e)
+			}
+		}
+	}
+	return sc
+}
+
+// add keeps the first entry under a key: in a history Bundle the same
+// resource may appear in several versions, any of which names its type.
+func (s *scope) add(key string, e *bundleEntry) {
+	if _, seen := s.entries[key]; !seen {
+		s.entries[key] = e
+	}
+}
+
+// medication parses the entry as a Medication, once.
+func (m *Mapper) medication(e *bundleEntry) (*medpb.Medication, error) {
+	if !e.parsed {
+		e.parsed = true
+		cr, err := m.parse(e.raw)
+		if err == nil {
+			e.med = cr.GetMedication()
+			if e.med == nil {
+				err = errors.New("not a Medication")
+			}
+		}
+		e.medErr = err
+	}
+	return e.med, e.medErr
+}

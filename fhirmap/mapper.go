@@ -1,0 +1,118 @@
+package fhirmap
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/google/fhir/go/fhirversion"
+	"github.com/google/fhir/go/jsonformat"
+
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// Defaults for Options.
+const (
+	DefaultMaxResourceBytes = 1 << 20
+	DefaultMaxDocumentBytes = 256 << 20
+)
+
+const (
+	// maxNestingDepth bounds how deep jsonformat follows a resource's fields;
+	// real resources stay far below it, and it keeps hostile input cheap.
+	maxNestingDepth = 64
+	// maxBundleDepth bounds Bundles nested in Bundles: each level is split
+	// again, so unbounded nesting would cost quadratic time.
+	maxBundleDepth = 8
+)
+
+// Options tune a Mapper. The zero value gives the defaults.
+type Options struct {
+	// MaxResourceBytes bounds one resource of a type trialscout reads (a
+	// document, an NDJSON line or a Bundle entry); larger ones are rejected
+	// with ErrTooLarge before parsing. Default 1 MiB.
+	MaxResourceBytes int
+	// MaxDocumentBytes bounds one JSON document, Bundles and all (an NDJSON
+	// line is a document). Default 256 MiB.
+	MaxDocumentBytes int
+}
+
+// Mapper reads FHIR R4 JSON into facts. It holds no mutable state and is
+// safe for concurrent use.
+type Mapper struct {
+	vocab *facts.Vocabulary
+	um    *jsonformat.Unmarshaller
+	opts  Options
+}
+
+// New returns a Mapper that matches codes and names through vocab.
+func New(vocab *facts.Vocabulary, opts Options) (*Mapper, error) {
+	if vocab == nil {
+		return nil, errors.New("fhirmap: nil vocabulary")
+	}
+	if opts.MaxResourceBytes < 0 || opts.MaxDocumentBytes < 0 {
+		return nil, fmt.Errorf("fhirmap: negative size limit in %+v", opts)
+	}
+	if opts.MaxResourceBytes == 0 {
+		opts.MaxResourceBytes = DefaultMaxResourceBytes
+	}
+	if opts.MaxDocumentBytes == 0 {
+		opts.MaxDocumentBytes = DefaultMaxDocumentBytes
+	}
+	// Without extended validation: the validating unmarshaller also rejects
+	// resources for reference-type mismatches in fields trialscout never reads
+	// (e.g. an Observation performer pointing at an Encounter in the HL7
+	// examples). Primitives, codes and structure are still checked.
+	um, err := jsonformat.NewUnmarshallerWithoutValidation("UTC", fhirversion.R4)
+	if err != nil {
+		return nil, fmt.Errorf("fhirmap: %w", err)
+	}
+	um.MaxNestingDepth = maxNestingDepth
+	return &Mapper{vocab: vocab, um: um, opts: opts}, nil
+}
+
+// Map reads one JSON document: a resource or a Bundle (nested Bundles too).
+// It returns one Result per resource, in document order.
+func (m *Mapper) Map(data []byte, pos Position) []Result {
+	var out []Result
+	m.mapDocument(data, pos, func(r Result) { out = append(out, r) })
+	return out
+}
+
+// mapDocument checks the bytes of one document and maps what it holds.
+func (m *Mapper) mapDocument(data []byte, pos Position, emit func(Result)) {
+	if len(data) > m.opts.MaxDocumentBytes {
+		emit(rejected(pos, "", "", failf(ErrTooLarge, "document of %s is over the %s limit", sizeString(len(data)), sizeString(m.opts.MaxDocumentBytes))))
+		return
+	}
+	data = trimBOM(data)
+	h, err := peek(data)
+	if err != nil {
+		emit(rejected(pos, "", "", err))
+		return
+	}
+	m.dispatch(data, h, pos, nil, "", 0, emit)
+}
+
+// dispatch maps one peeked resource: a Bundle is split, a type trialscout
+// does not read is ignored without a full parse, the rest is parsed.
+func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
+	rt, err := h.resourceType()
+	if err != nil {
+		emit(rejected(pos, "", "", err))
+		return
+	}
+	switch {
+	case rt == "Bundle":
+		m.mapBundle(h, pos, sc, depth, emit)
+	case !isR4Type(rt):
+		emit(rejected(pos, "", "", failf(ErrNotFHIR, "unknown resourceType %q", rt)))
+	case !readTypes[rt]:
+		emit(Result{Pos: pos, Type: rt, Ref: h.ref(rt, fullURL), Ignored: rt + " is not read"})
+	default:
+		emit(m.mapResource(raw, rt, pos, sc, fullURL, h.ref(rt, fullURL)))
+	}
+}
+
+func rejected(pos Position, rt, ref string, err error) Result {
+	return Result{Pos: pos, Type: rt, Ref: ref, Err: &Error{Pos: pos, Ref: ref, Err: err}}
+}

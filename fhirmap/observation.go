@@ -1,0 +1,102 @@
+package fhirmap
+
+import (
+	"time"
+
+	d4pb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
+	obspb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/resources/observation_go_proto"
+
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// observation maps an Observation. Tests are recognised by code only: a
+// name in the text says too little about which test it was.
+func (c *resCtx) observation(o *obspb.Observation) (*facts.Resource, error) {
+	patient, err := c.patientOf("subject", o.GetSubject())
+	if err != nil {
+		return nil, err
+	}
+	status := enumCode(o.GetStatus())
+	codes := codings(o.GetCode())
+	fact := &facts.Observation{
+		Meta:           c.meta(o.GetMeta(), status == "entered-in-error"),
+		Concepts:       c.m.vocab.MatchCodes(codes),
+		Code:           c.matchedCodeName(codes),
+		Status:         status,
+		Effective:      effective(o),
+		Value:          value(o.GetValue()),
+		Interpretation: interpretation(o.GetInterpretation()),
+		Components:     c.components(o.GetComponent()),
+	}
+	if rr := o.GetReferenceRange(); len(rr) > 0 {
+		fact.RefLow = boundOf(rr[0].GetLow())
+		fact.RefHigh = boundOf(rr[0].GetHigh())
+	}
+	return &facts.Resource{Patient: patient, Observation: fact}, nil
+}
+
+// matchedCodeName names the first coding some concept matched; when none
+// did, the first coding, so that a reason about the resource still has a
+// name for it.
+func (c *resCtx) matchedCodeName(codes []facts.Coding) string {
+	for _, code := range codes {
+		if len(c.m.vocab.MatchCodes([]facts.Coding{code})) > 0 {
+			return codeName(code)
+		}
+	}
+	if len(codes) > 0 && codes[0].Code != "" {
+		return codeName(codes[0])
+	}
+	return ""
+}
+
+// effective is effectiveDateTime, else effectivePeriod end then start, else
+// effectiveInstant, else issued.
+func effective(o *obspb.Observation) time.Time {
+	e := o.GetEffective()
+	return firstTime(
+		dateTime(e.GetDateTime()),
+		periodEnd(e.GetPeriod()),
+		periodStart(e.GetPeriod()),
+		instant(e.GetInstant()),
+		instant(o.GetIssued()),
+	)
+}
+
+// interpretation lists every code of every interpretation.
+func interpretation(ccs []*d4pb.CodeableConcept) []string {
+	var out []string
+	for _, cc := range ccs {
+		for _, c := range cc.GetCoding() {
+			if code := c.GetCode().GetValue(); code != "" {
+				out = append(out, code)
+			}
+		}
+	}
+	return out
+}
+
+// components keeps only the components whose code some concept names.
+func (c *resCtx) components(comps []*obspb.Observation_Component) []facts.Component {
+	var out []facts.Component
+	for _, comp := range comps {
+		concepts := c.m.vocab.MatchCodes(codings(comp.GetCode()))
+		if len(concepts) == 0 {
+			continue
+		}
+		out = append(out, facts.Component{Concepts: concepts, Value: value(comp.GetValue())})
+	}
+	return out
+}
+
+// boundOf reads a reference range bound; nil when absent or without value.
+func boundOf(q *d4pb.SimpleQuantity) *facts.Quantity {
+	if q == nil {
+		return nil
+	}
+	v, ok := quantity(q)
+	if !ok {
+		return nil
+	}
+	return &v
+}
