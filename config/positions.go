@@ -1,6 +1,10 @@
 package config
 
-import "gopkg.in/yaml.v3"
+import (
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
 
 // positions are the lines of a trial file's parts, read from its node tree,
 // so that errors and CEL positions point into the file.
@@ -11,9 +15,9 @@ type positions struct {
 	criteria     []criterionPos
 }
 
-type criterionPos struct{ line, rule int }
+type criterionPos struct{ line, rule, column int }
 
-func linesOf(doc *yaml.Node) positions {
+func linesOf(doc *yaml.Node, source []string) positions {
 	p := positions{concepts: map[string]int{}}
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return p
@@ -31,24 +35,34 @@ func linesOf(doc *yaml.Node) positions {
 			}
 		case "criteria":
 			for _, item := range val.Content {
-				p.criteria = append(p.criteria, criterionPosOf(item))
+				p.criteria = append(p.criteria, criterionPosOf(item, source))
 			}
 		}
 	}
 	return p
 }
 
-func criterionPosOf(item *yaml.Node) criterionPos {
-	pos := criterionPos{line: item.Line, rule: item.Line}
+func criterionPosOf(item *yaml.Node, source []string) criterionPos {
+	pos := criterionPos{line: item.Line, rule: item.Line, column: 1}
 	for j := 0; j+1 < len(item.Content); j += 2 {
 		if item.Content[j].Value != "rule" {
 			continue
 		}
 		v := item.Content[j+1]
-		pos.rule = v.Line
+		pos.rule, pos.column = v.Line, v.Column
 		if v.Style&(yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-			pos.rule++ // a block scalar's text starts on the next line
+			pos.rule++ // a block scalar's text starts on the next line, indented
+			pos.column = indentation(source, pos.rule) + 1
 		}
 	}
 	return pos
+}
+
+// indentation counts the leading spaces of a 1-based line.
+func indentation(source []string, line int) int {
+	if line < 1 || line > len(source) {
+		return 0
+	}
+	l := source[line-1]
+	return len(l) - len(strings.TrimLeft(l, " "))
 }

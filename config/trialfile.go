@@ -71,7 +71,7 @@ func ParseTrial(name string, data []byte) (evaluator.Trial, error) {
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		return evaluator.Trial{}, fmt.Errorf("%s: %w", name, err)
 	}
-	b := &builder{name: name, file: f, lines: linesOf(&doc)}
+	b := &builder{name: name, file: f, lines: linesOf(&doc, strings.Split(string(data), "\n"))}
 	t := b.build()
 	if len(b.errs) > 0 {
 		return evaluator.Trial{}, errors.Join(b.errs...)
@@ -110,7 +110,7 @@ func (b *builder) build() evaluator.Trial {
 	for i, c := range f.Criteria {
 		pos := b.lines.criteria[i]
 		t.Criteria = append(t.Criteria, evaluator.Criterion{ID: c.ID, Kind: c.Kind, Text: strings.TrimSpace(c.Text),
-			Rule: c.Rule, Review: strings.TrimSpace(c.Review), Line: pos.line, RuleLine: pos.rule})
+			Rule: c.Rule, Review: strings.TrimSpace(c.Review), Line: pos.line, RuleLine: pos.rule, RuleColumn: pos.column})
 	}
 	return t
 }

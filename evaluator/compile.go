@@ -157,7 +157,7 @@ func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
 	ast, iss := env.Compile(cr.Rule)
 	if iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			c.fail(cr.RuleLine+e.Location.Line()-1, e.Location.Column()+1, "criterion %s: %s", cr.ID, e.Message)
+			c.fail(cr.RuleLine+e.Location.Line()-1, cr.RuleColumn+e.Location.Column(), "criterion %s: %s", cr.ID, e.Message)
 		}
 		return nil
 	}
@@ -187,7 +187,7 @@ func (c *compiler) checkCalls(cr Criterion, a *celast.AST) bool {
 			continue
 		}
 		loc := a.SourceInfo().GetStartLocation(call.ID())
-		line, col := cr.RuleLine+loc.Line()-1, loc.Column()+1
+		line, col := cr.RuleLine+loc.Line()-1, cr.RuleColumn+loc.Column()
 		for _, need := range fn.needs {
 			if c.prog.concepts[need] == nil {
 				c.fail(line, col, "criterion %s: %s reads concept %q, which the trial does not define", cr.ID, fn.name, need)

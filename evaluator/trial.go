@@ -68,6 +68,9 @@ type Criterion struct {
 	// with this reason: EHR data can never decide it.
 	Review string
 	Line   int // line of the criterion in Source
-	// RuleLine is the line where Rule's text starts, so CEL positions map back.
-	RuleLine int
+	// RuleLine and RuleColumn are where Rule's text starts in Source (for a
+	// YAML block scalar, RuleColumn is its indentation), so that CEL
+	// positions map back to the file.
+	RuleLine   int
+	RuleColumn int
 }

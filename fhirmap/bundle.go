@@ -44,19 +44,14 @@ type item struct {
 	err      error
 }
 
-type rawEntry struct {
-	FullURL  json.RawMessage `json:"fullUrl"`
-	Resource json.RawMessage `json:"resource"`
-}
-
 // mapBundle maps each entry of a Bundle on its own, so that one bad entry
 // costs only itself.
-func (m *Mapper) mapBundle(h header, pos Position, parent *scope, depth int, emit func(Result)) {
+func (m *Mapper) mapBundle(raw []byte, h header, pos Position, parent *scope, depth int, emit func(Result)) {
 	if depth >= maxBundleDepth {
 		emit(rejected(pos, "Bundle", "", failf(ErrTooLarge, "Bundles nested more than %d deep", maxBundleDepth)))
 		return
 	}
-	items, err := splitBundle(h.Entry)
+	items, err := bundleItems(raw, h)
 	if err != nil {
 		emit(rejected(pos, "Bundle", "", err))
 		return
@@ -79,27 +74,42 @@ func (m *Mapper) mapBundle(h header, pos Position, parent *scope, depth int, emi
 	}
 }
 
-// splitBundle splits Bundle.entry into items, peeking at each resource.
-func splitBundle(entry json.RawMessage) ([]item, error) {
-	if len(entry) == 0 || string(entry) == "null" {
-		return nil, nil
+// bundleItems peeks at each entry the header split. When some entry had the
+// wrong shape, the Bundle is split again entry by entry, so that only that
+// entry is rejected.
+func bundleItems(raw []byte, h header) ([]item, error) {
+	if !h.badEntries {
+		items := make([]item, len(h.Entry))
+		for i, e := range h.Entry {
+			items[i] = entryItem(e)
+		}
+		return items, nil
+	}
+	var b struct {
+		Entry json.RawMessage `json:"entry"`
+	}
+	if err := json.Unmarshal(raw, &b); err != nil {
+		return nil, failf(ErrNotFHIR, "Bundle: %v", err)
 	}
 	var raws []json.RawMessage
-	if err := json.Unmarshal(entry, &raws); err != nil {
-		return nil, failf(ErrNotFHIR, "Bundle.entry is %s, not an array", jsonKind(entry))
+	if err := json.Unmarshal(b.Entry, &raws); err != nil {
+		return nil, failf(ErrNotFHIR, "Bundle.entry is %s, not an array", jsonKind(b.Entry))
 	}
 	items := make([]item, len(raws))
-	for i, raw := range raws {
-		items[i] = splitEntry(raw)
+	for i, r := range raws {
+		var e rawEntry
+		if len(r) == 0 || r[0] != '{' {
+			items[i].err = failf(ErrNotFHIR, "Bundle entry is %s, not an object", jsonKind(r))
+		} else if err := json.Unmarshal(r, &e); err != nil {
+			items[i].err = failf(ErrNotFHIR, "Bundle entry: %v", err)
+		} else {
+			items[i] = entryItem(e)
+		}
 	}
 	return items, nil
 }
 
-func splitEntry(raw json.RawMessage) item {
-	var e rawEntry
-	if len(raw) == 0 || raw[0] != '{' || json.Unmarshal(raw, &e) != nil {
-		return item{err: failf(ErrNotFHIR, "Bundle entry is %s, not an object", jsonKind(raw))}
-	}
+func entryItem(e rawEntry) item {
 	var it item
 	if len(e.FullURL) > 0 && json.Unmarshal(e.FullURL, &it.fullURL) != nil {
 		return item{err: failf(ErrNotFHIR, "Bundle entry fullUrl %.40s is not a string", e.FullURL)}

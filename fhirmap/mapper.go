@@ -103,7 +103,7 @@ func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL
 	}
 	switch {
 	case rt == "Bundle":
-		m.mapBundle(h, pos, sc, depth, emit)
+		m.mapBundle(raw, h, pos, sc, depth, emit)
 	case !isR4Type(rt):
 		emit(rejected(pos, "", "", failf(ErrNotFHIR, "unknown resourceType %q", rt)))
 	case !readTypes[rt]:

@@ -41,12 +41,22 @@ var r4Types = func() map[string]bool {
 func isR4Type(rt string) bool { return r4Types[rt] }
 
 // header is what is read of a resource before deciding whether to parse it
-// in full. Fields are raw so that no value of a wrong JSON type can fail the
-// decode: each is interpreted, and complained about, on its own.
+// in full. resourceType and id are raw so that no value of a wrong JSON type
+// can fail the decode: each is interpreted, and complained about, on its
+// own. A Bundle's entries are split in the same pass; when one of them has
+// the wrong shape, badEntries is set and the Bundle is split again entry by
+// entry to say which.
 type header struct {
 	ResourceType json.RawMessage `json:"resourceType"`
 	ID           json.RawMessage `json:"id"`
-	Entry        json.RawMessage `json:"entry"`
+	Entry        []rawEntry      `json:"entry"`
+	badEntries   bool
+}
+
+// rawEntry is one Bundle entry as split from the Bundle.
+type rawEntry struct {
+	FullURL  json.RawMessage `json:"fullUrl"`
+	Resource json.RawMessage `json:"resource"`
 }
 
 // peek checks that data is UTF-8 JSON holding an object, and reads its header.
@@ -58,6 +68,7 @@ func peek(data []byte) (header, error) {
 	err := json.Unmarshal(data, &h)
 	trimmed := bytes.TrimSpace(data)
 	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
 	switch {
 	case len(trimmed) == 0:
 		return h, failf(ErrNotJSON, "empty")
@@ -65,6 +76,9 @@ func peek(data []byte) (header, error) {
 		return h, failf(ErrNotJSON, "invalid JSON at byte %d: %v", syntax.Offset, err)
 	case trimmed[0] != '{':
 		return h, failf(ErrNotFHIR, "a resource is a JSON object, found %s", jsonKind(trimmed))
+	case errors.As(err, &typeErr):
+		// Only entry can mistype: the other fields are raw.
+		h.Entry, h.badEntries = nil, true
 	case err != nil:
 		return h, failf(ErrNotFHIR, "%v", err)
 	}
