@@ -102,10 +102,25 @@ func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
 	sort.Strings(ids)
 	progs := append([]*evaluator.Program{}, e.programs...)
 	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
+	horizon := e.horizon(asOf)
 	for _, id := range ids {
+		// Observations older than every window can decide nothing at asOf or
+		// later: dropping them keeps evaluation cost flat in history length.
+		patients[id].PruneObservations(horizon)
 		for _, p := range progs {
 			out.Evaluations = append(out.Evaluations, p.Evaluate(patients[id], asOf))
 		}
 	}
 	return out
+}
+
+// horizon is the earliest effective time any trial could read at asOf.
+func (e *Evaluator) horizon(asOf time.Time) time.Time {
+	h := asOf
+	for _, p := range e.programs {
+		if t := p.Horizon().Before(asOf); t.Before(h) {
+			h = t
+		}
+	}
+	return h
 }

@@ -40,10 +40,13 @@ var patientType = types.NewOpaqueType("trialscout.Patient")
 // evalContext is one evaluation of one criterion rule: the facts, the time,
 // and what the rule functions found. It is the runtime value of `patient`.
 type evalContext struct {
-	prog     *Program
-	p        *facts.Patient
-	asOf     time.Time
-	idx      *index
+	prog *Program
+	p    *facts.Patient
+	asOf time.Time
+	idx  *index
+	// exps caches the medication exposures at asOf, shared by the criteria
+	// of one evaluation.
+	exps     *[]*exposure
 	findings []finding
 	// next collects instants after asOf at which a function's answer could
 	// change with no new data; valid_until is drawn from them.
@@ -72,8 +75,7 @@ func (c *evalContext) Value() any                                { return c }
 // index groups the patient's usable observations by concept, newest first,
 // once per evaluation.
 type index struct {
-	obs       map[string][]*facts.Observation
-	exposures *[]*exposure
+	obs map[string][]*facts.Observation
 }
 
 var usableStatus = map[string]bool{"final": true, "amended": true, "corrected": true}

@@ -17,17 +17,18 @@ const maxValidityChecks = 16
 // safe for concurrent use.
 func (p *Program) Evaluate(pt *facts.Patient, asOf time.Time) Evaluation {
 	asOf = asOf.UTC()
-	ev, next := p.evaluateAt(pt, asOf)
-	ev.ValidUntil = p.validUntil(pt, &ev, next)
+	ix := newIndex(pt)
+	ev, next := p.evaluateAt(pt, ix, asOf)
+	ev.ValidUntil = p.validUntil(pt, ix, &ev, next)
 	return ev
 }
 
-func (p *Program) evaluateAt(pt *facts.Patient, asOf time.Time) (Evaluation, []time.Time) {
+func (p *Program) evaluateAt(pt *facts.Patient, ix *index, asOf time.Time) (Evaluation, []time.Time) {
 	var next []time.Time
-	ix := newIndex(pt)
+	var exps []*exposure
 	ev := Evaluation{Trial: p.trial.ID, Patient: pt.ID, AsOf: asOf, Criteria: make([]CriterionResult, 0, len(p.rules))}
 	for _, r := range p.rules {
-		c := &evalContext{prog: p, p: pt, asOf: asOf, idx: ix, next: &next}
+		c := &evalContext{prog: p, p: pt, asOf: asOf, idx: ix, exps: &exps, next: &next}
 		ev.Criteria = append(ev.Criteria, r.decide(c))
 	}
 	ev.Status = statusOf(ev.Criteria)
@@ -89,14 +90,14 @@ func explain(findings []finding, outcome tri) (string, []string) {
 // validUntil finds the earliest candidate instant at which some criterion's
 // result differs from ev's, checking candidates in order and adding those
 // each check reveals.
-func (p *Program) validUntil(pt *facts.Patient, ev *Evaluation, next []time.Time) *time.Time {
+func (p *Program) validUntil(pt *facts.Patient, ix *index, ev *Evaluation, next []time.Time) *time.Time {
 	cands := uniqueSorted(next)
 	for checks := 0; len(cands) > 0; checks++ {
 		at := cands[0]
 		if checks == maxValidityChecks {
 			return &at
 		}
-		later, more := p.evaluateAt(pt, at)
+		later, more := p.evaluateAt(pt, ix, at)
 		if resultsDiffer(ev, &later) {
 			return &at
 		}

@@ -71,8 +71,8 @@ func placed(m *facts.Medication) statement {
 // exposures merges the patient's medication records up to now into one
 // exposure per ingredient episode. Computed once per evaluation.
 func (c *evalContext) exposures() []*exposure {
-	if c.idx.exposures != nil {
-		return *c.idx.exposures
+	if *c.exps != nil {
+		return *c.exps
 	}
 	byIngredient := map[string][]statement{}
 	for _, m := range c.p.Medications {
@@ -101,7 +101,10 @@ func (c *evalContext) exposures() []*exposure {
 		}
 		return out[i].start.Before(out[j].start)
 	})
-	c.idx.exposures = &out
+	if out == nil {
+		out = []*exposure{}
+	}
+	*c.exps = out
 	return out
 }
 

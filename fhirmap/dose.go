@@ -35,9 +35,10 @@ var timingCodes = map[string]float64{"QD": 1, "BID": 2, "TID": 3, "QID": 4, "QOD
 // periodDays are the period units a frequency is read in; a month counts 30 days.
 var periodDays = map[string]float64{"h": 1.0 / 24, "d": 1, "wk": 7, "mo": 30}
 
-// strengthRE finds "N MG" in a product name; a following "/" marks a
-// concentration ("5 MG/ML"), which is no tablet strength.
-var strengthRE = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*mg\b(\s*/)?`)
+// strengthRE finds "N MG" in a product name. A "/" straight after it marks a
+// concentration ("5 MG/ML", "100 MG/5ML"), which is no tablet strength; a
+// spaced " / " separates the ingredients of a combination product.
+var strengthRE = regexp.MustCompile(`(?i)(\d+(?:\.\d+)?)\s*mg\b(/[\d.]*[a-z])?`)
 
 // dailyDose works out the daily dose in mg of a dosage, or says why not.
 func dailyDose(d *d4pb.Dosage, products []string) (*float64, string) {

@@ -56,7 +56,7 @@ func (c *resCtx) resolve(ref *d4pb.Reference) (target, error) {
 	s := refString(ref)
 	switch {
 	case s == "" && ref.GetDisplay() != nil:
-		return target{}, fmt.Errorf("has only a display (%q), no reference", ref.GetDisplay().GetValue())
+		return target{}, fmt.Errorf("has only a display, no reference")
 	case s == "" && ref.GetIdentifier() != nil:
 		return target{}, fmt.Errorf("has only an identifier, no reference")
 	case s == "":

@@ -2,6 +2,8 @@ package fhirmap
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 	"unicode/utf8"
 
 	d4pb "github.com/google/fhir/go/proto/google/fhir/proto/r4/core/datatypes_go_proto"
@@ -73,7 +75,7 @@ func (m *Mapper) parse(raw []byte) (cr *r4pb.ContainedResource, err error) {
 	}()
 	msg, err := m.um.Unmarshal(raw)
 	if err != nil {
-		return nil, failf(ErrNotFHIR, "%s", clip(err.Error(), maxParserMessage))
+		return nil, failf(ErrNotFHIR, "%s", parserMessage(err))
 	}
 	cr, ok := msg.(*r4pb.ContainedResource)
 	if !ok {
@@ -130,6 +132,15 @@ func (c *resCtx) meta(mt *d4pb.Meta, retracted bool) facts.Meta {
 		LastUpdated: instant(mt.GetLastUpdated()),
 		Retracted:   retracted,
 	}
+}
+
+// parserMessage makes jsonformat's message one line (a reason travels in a
+// log line or a message header) in a stable order (jsonformat lists the
+// problems of a resource in map order).
+func parserMessage(err error) string {
+	lines := strings.Split(strings.TrimSpace(err.Error()), "\n")
+	sort.Strings(lines)
+	return clip(strings.Join(lines, "; "), maxParserMessage)
 }
 
 func clip(s string, n int) string {
