@@ -211,4 +211,3 @@ func route(d *d4pb.Dosage) string {
 }
 
 func num(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-

@@ -73,20 +73,21 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 	if err != nil {
 		return usageError("%v", err)
 	}
-	inputs, closeAll, err := openInputs(cmd.InOrStdin(), files)
-	if err != nil {
-		return usageError("%v", err)
-	}
+	inputs, unopened, closeAll := openInputs(cmd.InOrStdin(), files)
 	defer closeAll()
 	out := ev.Run(inputs, at)
+	out.Unreadable = append(unopened, out.Unreadable...)
 	if err := writeNDJSON(cmd.OutOrStdout(), out); err != nil {
 		return &exitError{exitUsage, err}
 	}
 	return reportProblems(cmd.ErrOrStderr(), out)
 }
 
-func openInputs(stdin io.Reader, files []string) ([]batch.Input, func(), error) {
+// openInputs opens every file it can; one that cannot be opened is
+// reported like one that cannot be read, and the others still run.
+func openInputs(stdin io.Reader, files []string) ([]batch.Input, []error, func()) {
 	var inputs []batch.Input
+	var unopened []error
 	var open []*os.File
 	closeAll := func() {
 		for _, f := range open {
@@ -100,13 +101,13 @@ func openInputs(stdin io.Reader, files []string) ([]batch.Input, func(), error) 
 		}
 		f, err := os.Open(name)
 		if err != nil {
-			closeAll()
-			return nil, nil, err
+			unopened = append(unopened, err)
+			continue
 		}
 		open = append(open, f)
 		inputs = append(inputs, batch.Input{Name: name, R: f})
 	}
-	return inputs, closeAll, nil
+	return inputs, unopened, closeAll
 }
 
 func writeNDJSON(w io.Writer, out batch.Outcome) error {
