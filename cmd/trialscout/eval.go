@@ -9,7 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trialscout/trialscout/batch"
+	"github.com/trialscout/trialscout/engine"
 	"github.com/trialscout/trialscout/config"
 )
 
@@ -69,7 +69,7 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 	if err != nil {
 		return usageError("%v", err)
 	}
-	ev, err := batch.New(trials)
+	ev, err := engine.New(trials)
 	if err != nil {
 		return usageError("%v", err)
 	}
@@ -85,8 +85,8 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 
 // openInputs opens every file it can; one that cannot be opened is
 // reported like one that cannot be read, and the others still run.
-func openInputs(stdin io.Reader, files []string) ([]batch.Input, []error, func()) {
-	var inputs []batch.Input
+func openInputs(stdin io.Reader, files []string) ([]engine.Input, []error, func()) {
+	var inputs []engine.Input
 	var unopened []error
 	var open []*os.File
 	closeAll := func() {
@@ -96,7 +96,7 @@ func openInputs(stdin io.Reader, files []string) ([]batch.Input, []error, func()
 	}
 	for _, name := range files {
 		if name == "-" {
-			inputs = append(inputs, batch.Input{Name: "<stdin>", R: stdin})
+			inputs = append(inputs, engine.Input{Name: "<stdin>", R: stdin})
 			continue
 		}
 		f, err := os.Open(name)
@@ -105,12 +105,12 @@ func openInputs(stdin io.Reader, files []string) ([]batch.Input, []error, func()
 			continue
 		}
 		open = append(open, f)
-		inputs = append(inputs, batch.Input{Name: name, R: f})
+		inputs = append(inputs, engine.Input{Name: name, R: f})
 	}
 	return inputs, unopened, closeAll
 }
 
-func writeNDJSON(w io.Writer, out batch.Outcome) error {
+func writeNDJSON(w io.Writer, out engine.Outcome) error {
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	for _, e := range out.Evaluations {
@@ -123,7 +123,7 @@ func writeNDJSON(w io.Writer, out batch.Outcome) error {
 
 // reportProblems prints each rejection and picks the exit status: 2 when no
 // input could be read at all, 1 when anything was rejected.
-func reportProblems(w io.Writer, out batch.Outcome) error {
+func reportProblems(w io.Writer, out engine.Outcome) error {
 	for _, err := range out.Unreadable {
 		fmt.Fprintln(w, "trialscout: unreadable:", err)
 	}

@@ -1,4 +1,4 @@
-package batch
+package engine
 
 import (
 	"fmt"
@@ -11,7 +11,8 @@ import (
 	"github.com/trialscout/trialscout/fhirmap"
 )
 
-// Evaluator evaluates patients read from files against compiled trials.
+// Evaluator holds compiled trials and the mapper that recognises their
+// concepts. It is safe for concurrent use.
 type Evaluator struct {
 	programs []*evaluator.Program
 	mapper   *fhirmap.Mapper
@@ -100,16 +101,12 @@ func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	progs := append([]*evaluator.Program{}, e.programs...)
-	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
 	horizon := e.horizon(asOf)
 	for _, id := range ids {
 		// Observations older than every window can decide nothing at asOf or
 		// later: dropping them keeps evaluation cost flat in history length.
 		patients[id].PruneObservations(horizon)
-		for _, p := range progs {
-			out.Evaluations = append(out.Evaluations, p.Evaluate(patients[id], asOf))
-		}
+		out.Evaluations = append(out.Evaluations, e.Evaluate(patients[id], asOf)...)
 	}
 	return out
 }
@@ -124,3 +121,27 @@ func (e *Evaluator) horizon(asOf time.Time) time.Time {
 	}
 	return h
 }
+
+// Map reads one JSON document (a resource or a Bundle) into facts.
+func (e *Evaluator) Map(data []byte, pos fhirmap.Position) []fhirmap.Result {
+	return e.mapper.Map(data, pos)
+}
+
+// Evaluate decides every trial for one patient at asOf, sorted by trial id.
+func (e *Evaluator) Evaluate(p *facts.Patient, asOf time.Time) []evaluator.Evaluation {
+	out := make([]evaluator.Evaluation, 0, len(e.programs))
+	for _, prog := range e.sorted() {
+		out = append(out, prog.Evaluate(p, asOf))
+	}
+	return out
+}
+
+func (e *Evaluator) sorted() []*evaluator.Program {
+	progs := append([]*evaluator.Program{}, e.programs...)
+	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
+	return progs
+}
+
+// Horizon is the earliest effective time any trial could read at asOf:
+// observations before it can be pruned.
+func (e *Evaluator) Horizon(asOf time.Time) time.Time { return e.horizon(asOf) }
