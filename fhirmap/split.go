@@ -30,7 +30,7 @@ func Split(data []byte, pos Position) ([]Part, []error) {
 	}
 	var parts []Part
 	var errs []error
-	splitInto(doc, pos, nil, &parts, &errs)
+	splitInto(doc, pos, bundleIndex{}, &parts, &errs)
 	return parts, errs
 }
 
@@ -40,11 +40,12 @@ func decodeNumbers(data []byte, v any) error {
 	return dec.Decode(v)
 }
 
-func splitInto(res map[string]any, pos Position, outer map[string]string, parts *[]Part, errs *[]error) {
+func splitInto(res map[string]any, pos Position, outer bundleIndex, parts *[]Part, errs *[]error) {
 	rt, _ := res["resourceType"].(string)
 	if rt != "Bundle" {
-		if outer != nil {
-			rewriteReferences(res, outer)
+		if outer.urls != nil {
+			containMedication(res, outer.meds)
+			rewriteReferences(res, outer.urls)
 		}
 		p, err := partOf(res, rt, pos)
 		if err != nil {
@@ -55,12 +56,8 @@ func splitInto(res map[string]any, pos Position, outer map[string]string, parts 
 		return
 	}
 	entries, _ := res["entry"].([]any)
-	local := fullURLs(entries)
-	for k, v := range outer {
-		if _, shadowed := local[k]; !shadowed {
-			local[k] = v
-		}
-	}
+	local := indexBundle(entries)
+	local.inherit(outer)
 	for i, e := range entries {
 		entry, _ := e.(map[string]any)
 		inner, ok := entry["resource"].(map[string]any)
@@ -71,24 +68,75 @@ func splitInto(res map[string]any, pos Position, outer map[string]string, parts 
 	}
 }
 
-// fullURLs maps each entry's fullUrl to the "Type/id" it names.
-func fullURLs(entries []any) map[string]string {
-	m := map[string]string{}
+// bundleIndex is what a Bundle's entries let references inside it mean.
+type bundleIndex struct {
+	urls map[string]string         // fullUrl -> "Type/id"
+	meds map[string]map[string]any // fullUrl or "Medication/id" -> the Medication
+}
+
+func indexBundle(entries []any) bundleIndex {
+	ix := bundleIndex{urls: map[string]string{}, meds: map[string]map[string]any{}}
 	for _, e := range entries {
 		entry, _ := e.(map[string]any)
 		res, _ := entry["resource"].(map[string]any)
 		url, _ := entry["fullUrl"].(string)
 		rt, _ := res["resourceType"].(string)
-		if url == "" || rt == "" {
-			continue
-		}
 		id, _ := res["id"].(string)
-		if id == "" {
+		if id == "" && url != "" {
 			id = lastSegment(url)
 		}
-		m[url] = rt + "/" + id
+		if rt == "" || id == "" {
+			continue
+		}
+		if url != "" {
+			ix.urls[url] = rt + "/" + id
+		}
+		if rt == "Medication" {
+			ix.meds["Medication/"+id] = res
+			if url != "" {
+				ix.meds[url] = res
+			}
+		}
 	}
-	return m
+	return ix
+}
+
+// inherit adds an enclosing Bundle's entries that this one does not shadow.
+func (ix bundleIndex) inherit(outer bundleIndex) {
+	for k, v := range outer.urls {
+		if _, shadowed := ix.urls[k]; !shadowed {
+			ix.urls[k] = v
+		}
+	}
+	for k, v := range outer.meds {
+		if _, shadowed := ix.meds[k]; !shadowed {
+			ix.meds[k] = v
+		}
+	}
+}
+
+// containMedication copies a Medication the resource names from elsewhere
+// in the Bundle into its contained resources: sent alone, the resource
+// would otherwise name a drug nobody can look up.
+func containMedication(res map[string]any, meds map[string]map[string]any) {
+	ref, _ := res["medicationReference"].(map[string]any)
+	target, _ := ref["reference"].(string)
+	med, ok := meds[target]
+	if !ok {
+		return
+	}
+	id, _ := med["id"].(string)
+	if id == "" {
+		id = lastSegment(target)
+	}
+	copied := make(map[string]any, len(med))
+	for k, v := range med {
+		copied[k] = v
+	}
+	copied["id"] = id
+	contained, _ := res["contained"].([]any)
+	res["contained"] = append(contained, copied)
+	ref["reference"] = "#" + id
 }
 
 // rewriteReferences replaces every "reference" that names a Bundle fullUrl.

@@ -41,6 +41,29 @@ func TestSplitRewritesBundleReferences(t *testing.T) {
 	}
 }
 
+func TestSplitContainsBundleMedications(t *testing.T) {
+	doc := `{"resourceType":"Bundle","type":"transaction","entry":[
+ {"fullUrl":"urn:uuid:p1","resource":{"resourceType":"Patient","id":"p1"}},
+ {"fullUrl":"urn:uuid:m1","resource":{"resourceType":"Medication","id":"m1",
+   "code":{"coding":[{"system":"http://www.nlm.nih.gov/research/umls/rxnorm","code":"312617","display":"predniSONE 5 MG Oral Tablet"}]}}},
+ {"fullUrl":"urn:uuid:r1","resource":{"resourceType":"MedicationRequest","id":"r1","status":"active","intent":"order",
+   "medicationReference":{"reference":"urn:uuid:m1"},"subject":{"reference":"urn:uuid:p1"},"authoredOn":"2026-01-01"}}]}`
+	parts, errs := Split([]byte(doc), Position{File: "b"})
+	if len(errs) != 0 || len(parts) != 3 {
+		t.Fatalf("parts %d, errors %v", len(parts), errs)
+	}
+	body := string(parts[2].JSON)
+	if !strings.Contains(body, `"reference":"#m1"`) || !strings.Contains(body, `"contained":[{`) || !strings.Contains(body, "predniSONE 5 MG") {
+		t.Errorf("request sent alone does not carry its drug: %s", body)
+	}
+	vocab, _ := facts.NewVocabulary([]facts.ConceptSpec{{Name: "prednisone", Names: []string{"prednisone"}, Ingredient: true}})
+	m, _ := New(vocab, Options{})
+	res := m.Map(parts[2].JSON, parts[2].Pos)
+	if len(res) != 1 || res[0].Fact == nil || res[0].Fact.Medication == nil || len(res[0].Fact.Medication.Ingredients) != 1 {
+		t.Fatalf("split request maps to %+v", res)
+	}
+}
+
 func TestSplitErrors(t *testing.T) {
 	if _, errs := Split([]byte(`{"resourceType":`), Position{File: "x"}); len(errs) != 1 {
 		t.Errorf("truncated JSON gave %v", errs)

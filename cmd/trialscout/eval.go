@@ -9,8 +9,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/trialscout/trialscout/engine"
 	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/engine"
 )
 
 func newEvalCommand() *cobra.Command {

@@ -31,15 +31,34 @@ type Patient struct {
 
 // NewPatient returns an empty store for the patient "Patient/id".
 func NewPatient(id string) *Patient {
-	return &Patient{
-		ID:            id,
-		Observations:  map[string]*Observation{},
-		Conditions:    map[string]*Condition{},
-		Medications:   map[string]*Medication{},
-		Immunizations: map[string]*Immunization{},
-		Procedures:    map[string]*Procedure{},
-		Allergies:     map[string]*Allergy{},
-		Versions:      map[string]Version{},
+	p := &Patient{ID: id}
+	p.ensureMaps()
+	return p
+}
+
+// ensureMaps makes a Patient decoded from JSON (where empty maps are
+// omitted) ready for use.
+func (p *Patient) ensureMaps() {
+	if p.Observations == nil {
+		p.Observations = map[string]*Observation{}
+	}
+	if p.Conditions == nil {
+		p.Conditions = map[string]*Condition{}
+	}
+	if p.Medications == nil {
+		p.Medications = map[string]*Medication{}
+	}
+	if p.Immunizations == nil {
+		p.Immunizations = map[string]*Immunization{}
+	}
+	if p.Procedures == nil {
+		p.Procedures = map[string]*Procedure{}
+	}
+	if p.Allergies == nil {
+		p.Allergies = map[string]*Allergy{}
+	}
+	if p.Versions == nil {
+		p.Versions = map[string]Version{}
 	}
 }
 
@@ -71,6 +90,7 @@ func cmpInt(a, b int64) int {
 // evidence), which leaves identical redeliveries without effect. A retracted
 // version, or one no concept matches any more, removes the fact.
 func (p *Patient) Apply(r Resource) bool {
+	p.ensureMaps()
 	m := r.Meta()
 	v := Version{VersionID: m.VersionID, LastUpdated: m.LastUpdated}
 	if r.Observation != nil {

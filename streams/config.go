@@ -1,0 +1,80 @@
+package streams
+
+import (
+	"fmt"
+	"time"
+)
+
+// Config names the streams, subjects and bucket the worker uses, and tunes
+// its delivery. The zero value of a field means its default.
+type Config struct {
+	InputStream     string        // FHIR
+	InputSubject    string        // fhir.r4.>
+	Consumer        string        // durable pull consumer: trialscout
+	EventStream     string        // ELIGIBILITY
+	EventPrefix     string        // eligibility.status. (+ trial id)
+	RejectedStream  string        // REJECTED
+	RejectedSubject string        // trialscout.rejected
+	StateBucket     string        // trialscout-state
+	NoCreate        bool          // do not create missing streams and bucket
+	Replicas        int           // stream and bucket replicas: 1
+	AckWait         time.Duration // redelivery after: 30s
+	NakDelay        time.Duration // retry a transient failure after: 2s
+	FetchBatch      int           // messages per pull: 64
+	MaxMessageBytes int           // larger input is rejected: 8 MiB
+	// DuplicateWindow is how long the event stream remembers event ids. It
+	// must outlast the longest gap between a state write and the outbox
+	// being published again after a crash: 10m.
+	DuplicateWindow time.Duration
+	TickInterval    time.Duration // how often due re-evaluations are checked: 1s
+}
+
+func (c Config) withDefaults() Config {
+	def := func(s *string, v string) {
+		if *s == "" {
+			*s = v
+		}
+	}
+	def(&c.InputStream, "FHIR")
+	def(&c.InputSubject, "fhir.r4.>")
+	def(&c.Consumer, "trialscout")
+	def(&c.EventStream, "ELIGIBILITY")
+	def(&c.EventPrefix, "eligibility.status.")
+	def(&c.RejectedStream, "REJECTED")
+	def(&c.RejectedSubject, "trialscout.rejected")
+	def(&c.StateBucket, "trialscout-state")
+	if c.Replicas == 0 {
+		c.Replicas = 1
+	}
+	if c.AckWait == 0 {
+		c.AckWait = 30 * time.Second
+	}
+	if c.NakDelay == 0 {
+		c.NakDelay = 2 * time.Second
+	}
+	if c.FetchBatch == 0 {
+		c.FetchBatch = 64
+	}
+	if c.MaxMessageBytes == 0 {
+		c.MaxMessageBytes = 8 << 20
+	}
+	if c.DuplicateWindow == 0 {
+		c.DuplicateWindow = 10 * time.Minute
+	}
+	if c.TickInterval == 0 {
+		c.TickInterval = time.Second
+	}
+	return c
+}
+
+// Validate reports settings that cannot work.
+func (c Config) Validate() error {
+	c = c.withDefaults()
+	if c.Replicas < 1 || c.Replicas > 5 {
+		return fmt.Errorf("replicas %d: want 1 to 5", c.Replicas)
+	}
+	if c.DuplicateWindow < c.AckWait {
+		return fmt.Errorf("duplicate window %s is shorter than the ack wait %s: a redelivered message could publish an event twice", c.DuplicateWindow, c.AckWait)
+	}
+	return nil
+}

@@ -1,0 +1,191 @@
+package streams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/trialscout/trialscout/evaluator"
+	"github.com/trialscout/trialscout/evaluator/facts"
+	"github.com/trialscout/trialscout/fhirmap"
+)
+
+// rejection is input that can never be read: it goes to the rejected stream.
+type rejection struct {
+	reasons []string
+	partial bool // some resources of the message were read
+}
+
+func (r *rejection) Error() string { return strings.Join(r.reasons, "; ") }
+
+// maxReasonBytes keeps the error header well inside NATS header limits.
+const maxReasonBytes = 4096
+
+// process maps a message and applies its facts patient by patient.
+func (w *Worker) process(ctx context.Context, msg jetstream.Msg) error {
+	meta, err := msg.Metadata()
+	if err != nil {
+		return fmt.Errorf("message metadata: %w", err)
+	}
+	trigger := "seq:" + strconv.FormatUint(meta.Sequence.Stream, 10)
+	if n := len(msg.Data()); n > w.cfg.MaxMessageBytes {
+		w.metrics.rejected.WithLabelValues("too_large").Inc()
+		return &rejection{reasons: []string{fmt.Sprintf("%s: message of %d bytes is over the %d-byte limit", msg.Subject(), n, w.cfg.MaxMessageBytes)}}
+	}
+	byPatient, rej := w.mapMessage(msg)
+	patients := make([]string, 0, len(byPatient))
+	for p := range byPatient {
+		patients = append(patients, p)
+	}
+	sort.Strings(patients)
+	for _, p := range patients {
+		if err := w.applyPatient(ctx, p, byPatient[p], trigger); err != nil {
+			return err
+		}
+	}
+	if rej == nil {
+		return nil
+	}
+	if !rej.partial {
+		return rej
+	}
+	// Part of a Bundle was read: the rest is copied aside, the message acked.
+	return w.reject(ctx, msg, rej)
+}
+
+// mapMessage groups the message's facts by patient and collects rejections.
+func (w *Worker) mapMessage(msg jetstream.Msg) (map[string][]facts.Resource, *rejection) {
+	byPatient := map[string][]facts.Resource{}
+	var reasons []string
+	read := 0
+	for _, r := range w.eng.Map(msg.Data(), fhirmap.Position{File: msg.Subject()}) {
+		switch {
+		case r.Err != nil:
+			reasons = append(reasons, r.Err.Error())
+			w.metrics.rejected.WithLabelValues(reasonLabel(r.Err)).Inc()
+		case r.Fact == nil:
+			read++
+			w.metrics.consumed.WithLabelValues(typeLabel(r.Type), "ignored").Inc()
+		default:
+			read++
+			w.metrics.consumed.WithLabelValues(typeLabel(r.Type), "mapped").Inc()
+			byPatient[r.Fact.Patient] = append(byPatient[r.Fact.Patient], *r.Fact)
+		}
+	}
+	if len(reasons) == 0 {
+		return byPatient, nil
+	}
+	return byPatient, &rejection{reasons: reasons, partial: read > 0}
+}
+
+var readTypes = map[string]bool{"Patient": true, "Observation": true, "Condition": true, "MedicationStatement": true,
+	"MedicationRequest": true, "Immunization": true, "Procedure": true, "AllergyIntolerance": true, "Bundle": true, "Medication": true}
+
+// typeLabel bounds the metric's label values: other types count as "other".
+func typeLabel(t string) string {
+	if readTypes[t] {
+		return t
+	}
+	return "other"
+}
+
+func reasonLabel(err error) string {
+	for _, s := range []struct {
+		err   error
+		label string
+	}{{fhirmap.ErrNotJSON, "not_json"}, {fhirmap.ErrNotFHIR, "not_fhir"}, {fhirmap.ErrNoPatient, "no_patient"},
+		{fhirmap.ErrTooLarge, "too_large"}, {fhirmap.ErrNoID, "no_id"}} {
+		if errors.Is(err, s.err) {
+			return s.label
+		}
+	}
+	return "other"
+}
+
+// maxConflicts bounds compare-and-set retries; past it the message is
+// retried later as a whole.
+const maxConflicts = 16
+
+// applyPatient applies facts to one patient's record, re-evaluates when they
+// changed anything, and stores the record with its new events; then it
+// publishes them. A conflicting concurrent write re-reads and re-applies.
+func (w *Worker) applyPatient(ctx context.Context, patient string, resources []facts.Resource, trigger string) error {
+	for range maxConflicts {
+		st, rev, err := w.store.Load(ctx, patient)
+		if err != nil {
+			return err
+		}
+		cause := ""
+		for _, r := range resources {
+			if st.Facts.Apply(r) {
+				cause = r.Meta().Ref
+			}
+		}
+		if cause == "" && len(st.Outbox) == 0 {
+			return nil // nothing new: a redelivery, or data no trial reads
+		}
+		if cause != "" {
+			w.evaluate(st, trigger, cause)
+		}
+		done, err := w.commit(ctx, patient, st, rev)
+		if done || err != nil {
+			return err
+		}
+	}
+	return fmt.Errorf("%s: %d concurrent updates in a row", patient, maxConflicts)
+}
+
+// evaluate re-decides every trial and queues an event for each status change.
+func (w *Worker) evaluate(st *State, trigger, cause string) {
+	now := w.now().UTC()
+	for _, ev := range w.eng.Evaluate(st.Facts, now) {
+		w.metrics.evaluations.WithLabelValues(ev.Trial).Inc()
+		prev := st.Evaluations[ev.Trial]
+		changed, changes := evaluator.Diff(prev, &ev)
+		if changed {
+			e := Event{Time: now, Trial: ev.Trial, Patient: ev.Patient, Status: ev.Status, Changed: changes, Cause: cause, Evaluation: ev}
+			if prev != nil {
+				e.PreviousStatus = prev.Status
+			}
+			e.ID = eventID(trigger, ev.Trial, ev.Patient, e.PreviousStatus, e.Status)
+			st.Outbox = append(st.Outbox, e)
+		}
+		st.Evaluations[ev.Trial] = &ev
+	}
+	st.Facts.PruneObservations(w.eng.Horizon(now))
+}
+
+// commit writes the record, then publishes and clears its outbox. done is
+// false on a write conflict: the caller re-reads and tries again.
+func (w *Worker) commit(ctx context.Context, patient string, st *State, rev uint64) (done bool, err error) {
+	newRev, err := w.store.Save(ctx, patient, st, rev)
+	if errors.Is(err, errConflict) {
+		w.metrics.conflicts.Inc()
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	w.due.set(patient, st.Due())
+	if len(st.Outbox) == 0 {
+		return true, nil
+	}
+	for _, e := range st.Outbox {
+		if err := w.publishEvent(ctx, e); err != nil {
+			return false, err
+		}
+	}
+	st.Outbox = nil
+	if _, err := w.store.Save(ctx, patient, st, newRev); err != nil && !errors.Is(err, errConflict) {
+		// The events are out; a stale outbox is published again under the
+		// same ids by the next writer, and the stream drops the repeats.
+		w.log.Warn("could not clear outbox", zap.String("patient_key", patient), zap.Error(err))
+	}
+	return true, nil
+}

@@ -1,0 +1,116 @@
+package streams
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trialscout/trialscout/evaluator"
+	"github.com/trialscout/trialscout/evaluator/facts"
+)
+
+// State is one patient's record in the state bucket.
+type State struct {
+	Facts *facts.Patient `json:"facts"`
+	// Evaluations holds each trial's last evaluation, by trial id.
+	Evaluations map[string]*evaluator.Evaluation `json:"evaluations"`
+	// Outbox holds events written with the state and not yet known to be
+	// published.
+	Outbox []Event `json:"outbox,omitempty"`
+}
+
+func newState(patient string) *State {
+	return &State{Facts: facts.NewPatient(patient), Evaluations: map[string]*evaluator.Evaluation{}}
+}
+
+// Due is the earliest valid_until of the state's evaluations; zero if none.
+func (s *State) Due() time.Time {
+	var due time.Time
+	for _, ev := range s.Evaluations {
+		if ev.ValidUntil != nil && (due.IsZero() || ev.ValidUntil.Before(due)) {
+			due = *ev.ValidUntil
+		}
+	}
+	return due
+}
+
+// errConflict: another writer changed the record since it was read.
+var errConflict = errors.New("state changed concurrently")
+
+// StateStore keeps patient records with compare-and-set on a revision.
+type StateStore interface {
+	// Load returns the record and its revision; a new record and 0 when
+	// there is none.
+	Load(ctx context.Context, patient string) (*State, uint64, error)
+	// Save writes the record if its revision is still rev (0: it must not
+	// exist yet) and returns the new revision, or errConflict.
+	Save(ctx context.Context, patient string, s *State, rev uint64) (uint64, error)
+	Keys(ctx context.Context) ([]string, error)
+}
+
+// kvStore is the StateStore on a JetStream KV bucket.
+type kvStore struct{ kv jetstream.KeyValue }
+
+var _ StateStore = kvStore{}
+
+// key turns "Patient/123" into a KV key: FHIR ids ([A-Za-z0-9-.]) and "/"
+// are all valid key characters.
+func key(patient string) string { return patient }
+
+func (s kvStore) Load(ctx context.Context, patient string) (*State, uint64, error) {
+	e, err := s.kv.Get(ctx, key(patient))
+	if errors.Is(err, jetstream.ErrKeyNotFound) {
+		return newState(patient), 0, nil
+	}
+	if err != nil {
+		return nil, 0, fmt.Errorf("load %s: %w", patient, err)
+	}
+	st := &State{}
+	if err := json.Unmarshal(e.Value(), st); err != nil {
+		return nil, 0, fmt.Errorf("load %s: corrupt record at revision %d: %w", patient, e.Revision(), err)
+	}
+	if st.Facts == nil {
+		st.Facts = facts.NewPatient(patient)
+	}
+	if st.Evaluations == nil {
+		st.Evaluations = map[string]*evaluator.Evaluation{}
+	}
+	return st, e.Revision(), nil
+}
+
+func (s kvStore) Save(ctx context.Context, patient string, st *State, rev uint64) (uint64, error) {
+	data, err := json.Marshal(st)
+	if err != nil {
+		return 0, fmt.Errorf("save %s: %w", patient, err)
+	}
+	var newRev uint64
+	if rev == 0 {
+		newRev, err = s.kv.Create(ctx, key(patient), data)
+	} else {
+		newRev, err = s.kv.Update(ctx, key(patient), data, rev)
+	}
+	if errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+		return 0, errConflict
+	}
+	if err != nil {
+		return 0, fmt.Errorf("save %s: %w", patient, err)
+	}
+	return newRev, nil
+}
+
+func (s kvStore) Keys(ctx context.Context) ([]string, error) {
+	lister, err := s.kv.ListKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer lister.Stop()
+	var keys []string
+	for k := range lister.Keys() {
+		keys = append(keys, k)
+	}
+	return keys, nil
+}

@@ -1,0 +1,163 @@
+package streams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+
+	"github.com/trialscout/trialscout/engine"
+)
+
+// Publisher sends one message to a JetStream subject with a Nats-Msg-Id.
+type Publisher interface {
+	Publish(ctx context.Context, subject string, data []byte, msgID string, header map[string]string) error
+}
+
+// Worker consumes FHIR resources and publishes status changes. Create it
+// with NewWorker; Run blocks until its context ends.
+type Worker struct {
+	js      jetstream.JetStream
+	cfg     Config
+	eng     *engine.Evaluator
+	log     *zap.Logger
+	now     func() time.Time
+	store   StateStore
+	pub     Publisher
+	due     *schedule
+	metrics *Metrics
+	ready   chan struct{}
+}
+
+// Option changes a Worker.
+type Option func(*Worker)
+
+// WithClock makes the worker read time from now (tests, demos).
+func WithClock(now func() time.Time) Option { return func(w *Worker) { w.now = now } }
+
+// WithLogger sets the logger; the default logs nothing.
+func WithLogger(l *zap.Logger) Option { return func(w *Worker) { w.log = l.Named("streams") } }
+
+// WithMetrics sets where the worker counts what it does.
+func WithMetrics(m *Metrics) Option { return func(w *Worker) { w.metrics = m } }
+
+// NewWorker prepares a worker; Setup or Run connects it to its streams.
+func NewWorker(js jetstream.JetStream, eng *engine.Evaluator, cfg Config, opts ...Option) (*Worker, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	w := &Worker{js: js, cfg: cfg.withDefaults(), eng: eng, log: zap.NewNop(), now: time.Now,
+		due: newSchedule(), pub: jsPublisher{js}, ready: make(chan struct{})}
+	for _, o := range opts {
+		o(w)
+	}
+	if w.metrics == nil {
+		w.metrics = NewMetrics(nil)
+	}
+	return w, nil
+}
+
+// Ready is closed once the worker has its streams and state and consumes.
+func (w *Worker) Ready() <-chan struct{} { return w.ready }
+
+// Setup creates (or finds) the streams and bucket and loads the schedule of
+// time-driven re-evaluations from the stored state.
+func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
+	kv, err := Ensure(ctx, w.js, w.cfg)
+	if err != nil {
+		return nil, err
+	}
+	w.store = kvStore{kv}
+	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.cfg.InputStream, jetstream.ConsumerConfig{
+		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
+		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s on %s: %w", w.cfg.Consumer, w.cfg.InputStream, err)
+	}
+	return cons, w.loadSchedule(ctx)
+}
+
+// Run consumes until ctx ends: it stops fetching, finishes and acks the
+// message in hand, and returns nil. Other errors are returned at once.
+func (w *Worker) Run(ctx context.Context) error {
+	cons, err := w.Setup(ctx)
+	if err != nil {
+		return err
+	}
+	close(w.ready)
+	w.log.Info("worker started", zap.String("stream", w.cfg.InputStream), zap.String("consumer", w.cfg.Consumer))
+	tick := time.NewTicker(w.cfg.TickInterval)
+	defer tick.Stop()
+	for ctx.Err() == nil {
+		batch, err := cons.Fetch(w.cfg.FetchBatch, jetstream.FetchMaxWait(w.cfg.TickInterval))
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			w.log.Warn("fetch failed; retrying", zap.Error(err))
+			sleep(ctx, w.cfg.NakDelay)
+			continue
+		}
+		for msg := range batch.Messages() {
+			// Finish what was fetched even when ctx ends: each message is
+			// then acked, or left for redelivery by NATS.
+			w.Handle(context.WithoutCancel(ctx), msg)
+		}
+		w.reportPending(ctx, cons)
+		select {
+		case <-tick.C:
+			w.CheckDue(ctx)
+		default:
+		}
+	}
+	w.log.Info("worker stopped")
+	return nil
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+func (w *Worker) reportPending(ctx context.Context, cons jetstream.Consumer) {
+	if info, err := cons.Info(ctx); err == nil {
+		w.metrics.pending.Set(float64(info.NumPending + uint64(info.NumAckPending)))
+	}
+}
+
+// Handle processes one message and settles it: Ack when done; a copy to the
+// rejected stream, then Term, when the input can never be read; NakWithDelay
+// for anything that may work later.
+func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
+	start := time.Now()
+	err := w.process(ctx, msg)
+	var rej *rejection
+	switch {
+	case err == nil:
+		err = msg.Ack()
+	case errors.As(err, &rej):
+		if perr := w.reject(ctx, msg, rej); perr != nil {
+			w.log.Warn("could not copy rejected input aside; will retry", zap.String("subject", msg.Subject()), zap.Error(perr))
+			err = msg.NakWithDelay(w.cfg.NakDelay)
+			break
+		}
+		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", rej.Error()))
+		err = msg.Term()
+	default:
+		w.log.Warn("processing failed; will retry", zap.String("subject", msg.Subject()), zap.Error(err))
+		w.metrics.retries.Inc()
+		err = msg.NakWithDelay(w.cfg.NakDelay)
+	}
+	if err != nil {
+		w.log.Warn("could not settle message", zap.String("subject", msg.Subject()), zap.Error(err))
+	}
+	w.metrics.latency.Observe(time.Since(start).Seconds())
+}
