@@ -158,10 +158,16 @@ func (s *scope) add(key string, e *bundleEntry) {
 	}
 }
 
-// medication parses the entry as a Medication, once.
+// medication parses the entry as a Medication, once. The size limit holds
+// here too: a Medication too large to be read on its own is not read for
+// the resources that refer to it either.
 func (m *Mapper) medication(e *bundleEntry) (*medpb.Medication, error) {
 	if !e.parsed {
 		e.parsed = true
+		if len(e.raw) > m.opts.MaxResourceBytes {
+			e.medErr = failf(ErrTooLarge, "Medication of %s", sizeString(len(e.raw)))
+			return nil, e.medErr
+		}
 		cr, err := m.parse(e.raw)
 		if err == nil {
 			e.med = cr.GetMedication()

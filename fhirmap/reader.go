@@ -13,8 +13,9 @@ import (
 
 // Read reads a file: one JSON document (a resource or a Bundle), or NDJSON
 // (one resource per line). It returns one Result per resource; a rejected
-// resource is a Result, never an error. The error is for input of which
-// nothing at all can be read: a read failure, or no JSON at all.
+// resource is a Result, never an error. The error is for what stops reading
+// altogether: a read failure (the Results before it are still returned), or
+// input with nothing but blank space (ErrNotJSON).
 func (m *Mapper) Read(r io.Reader, file string) ([]Result, error) {
 	var out []Result
 	err := m.ReadFunc(r, file, func(res Result) { out = append(out, res) })
@@ -46,7 +47,7 @@ func (m *Mapper) ReadFunc(r io.Reader, file string, fn func(Result)) error {
 	case json.Valid(trimBOM(first.text)) && !lr.atEOF():
 		return m.readLines(lr, first, file, fn)
 	}
-	return m.readDocument(br, first.text, file, fn)
+	return m.readDocument(br, first, file, fn)
 }
 
 func isNDJSONName(file string) bool {
@@ -55,20 +56,24 @@ func isNDJSONName(file string) bool {
 }
 
 // readDocument reads the rest of a one-document file and maps it.
-func (m *Mapper) readDocument(br *bufio.Reader, head []byte, file string, fn func(Result)) error {
-	limit := int64(m.opts.MaxDocumentBytes) + 1 - int64(len(head))
+func (m *Mapper) readDocument(br *bufio.Reader, head line, file string, fn func(Result)) error {
+	limit := int64(m.opts.MaxDocumentBytes) + 1 - int64(len(head.text))
 	rest, err := io.ReadAll(io.LimitReader(br, max(limit, 0)))
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	data := append(head, rest...)
-	pos := Position{File: file}
-	if len(data) <= m.opts.MaxDocumentBytes && !json.Valid(trimBOM(data)) && looksLikeNDJSON(data) {
-		lr := &lineReader{br: bufio.NewReader(bytes.NewReader(data)), max: m.opts.MaxDocumentBytes}
+	data := append(head.text, rest...)
+	switch {
+	case len(data) > m.opts.MaxDocumentBytes:
+		fn(rejected(Position{File: file}, "", "", failf(ErrTooLarge, "document of more than %s", sizeString(m.opts.MaxDocumentBytes))))
+	case !json.Valid(trimBOM(data)) && looksLikeNDJSON(data):
+		// Count lines from where the document began, after blank ones.
+		lr := &lineReader{br: bufio.NewReader(bytes.NewReader(data)), max: m.opts.MaxDocumentBytes, n: head.n - 1}
 		first, _ := lr.nonBlank()
 		return m.readLines(lr, first, file, fn)
+	default:
+		m.mapDocument(data, Position{File: file}, fn)
 	}
-	m.mapDocument(data, pos, fn)
 	return nil
 }
 
@@ -106,7 +111,7 @@ func (m *Mapper) readLines(lr *lineReader, l line, file string, fn func(Result))
 type line struct {
 	text    []byte
 	n       int // 1-based line number
-	tooLong int // when over the limit: the bytes read before giving up on it
+	tooLong int // when over the limit: its length, and text is empty
 }
 
 // lineReader reads lines of bounded length, counting them.
@@ -131,28 +136,28 @@ func (lr *lineReader) nonBlank() (line, error) {
 }
 
 // next reads one line. A line over the limit is skipped to its end and
-// reported by its length so far; text is nil at the end of input.
+// reported by its length; text is nil at the end of input.
 func (lr *lineReader) next() (text []byte, tooLong int, err error) {
 	var buf []byte
+	size, over := 0, false
 	for {
 		chunk, err := lr.br.ReadSlice('\n')
-		if tooLong == 0 && len(buf)+len(chunk) > lr.max+1 {
-			tooLong, buf = len(buf), nil
+		size += len(chunk)
+		if !over && size > lr.max+1 { // +1: the line end
+			over, buf = true, nil
 		}
-		if tooLong > 0 {
-			tooLong += len(chunk)
-		} else {
+		if !over {
 			buf = append(buf, chunk...)
 		}
 		switch {
 		case errors.Is(err, bufio.ErrBufferFull):
 			continue
-		case err != nil && len(buf) == 0 && tooLong == 0:
+		case err != nil && size == 0:
 			return nil, 0, err
 		}
 		lr.n++
-		if tooLong > 0 {
-			return []byte{}, tooLong, nil
+		if over {
+			return []byte{}, size, nil
 		}
 		return buf, 0, nil
 	}

@@ -28,6 +28,7 @@ func TestReadFormats(t *testing.T) {
 		{"NDJSON by name, one line", "one.ndjson", patientA, []string{"one.ndjson:1:fact"}},
 		{"NDJSON with CRLF and blank lines", "crlf.ndjson", "\r\n" + patientA + "\r\n\r\n" + patientB + "\r\n", []string{"crlf.ndjson:2:fact", "crlf.ndjson:4:fact"}},
 		{"NDJSON with a bad first line", "bad.json", "{oops\n" + patientA + "\n", []string{"bad.json:1:rejected", "bad.json:2:fact"}},
+		{"NDJSON with a bad first line after a blank one", "bad.json", "\n{oops\n" + patientA + "\n", []string{"bad.json:2:rejected", "bad.json:3:fact"}},
 		{"broken pretty document", "broken.json", "{\n  \"resourceType\": \"Patient\",\n", []string{"broken.json:rejected"}},
 		{"JSON Lines name", "x.jsonl", patientA + "\n" + patientB, []string{"x.jsonl:1:fact", "x.jsonl:2:fact"}},
 	}
@@ -58,8 +59,21 @@ func TestReadLongLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	if len(results) != 3 || outcome(results[0]) != "fact" || outcome(results[2]) != "fact" ||
-		!errors.Is(results[1].Err, ErrTooLarge) || results[1].Pos.Line != 2 || results[2].Pos.Line != 3 {
+		!errors.Is(results[1].Err, ErrTooLarge) || !strings.Contains(results[1].Err.Error(), "line of more than") ||
+		results[1].Pos.Line != 2 || results[2].Pos.Line != 3 {
 		t.Errorf("want line 2 rejected as too large and lines 1, 3 read; got:\n%s", renderResults(results))
+	}
+}
+
+// TestReadLineOverBuffer reads an NDJSON line longer than the read buffer.
+func TestReadLineOverBuffer(t *testing.T) {
+	big := `{"resourceType":"Patient","id":"big","name":[{"text":"` + strings.Repeat("n", 200<<10) + `"}]}`
+	results, err := newTestMapper(t, Options{}).Read(strings.NewReader(patientA+"\n"+big+"\n"+patientB), "big.ndjson")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(results) != 3 || results[1].Ref != "Patient/big" || outcome(results[1]) != "fact" || results[2].Pos.Line != 3 {
+		t.Errorf("got:\n%s", renderResults(results))
 	}
 }
 

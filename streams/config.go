@@ -21,7 +21,10 @@ type Config struct {
 	AckWait         time.Duration // redelivery after: 30s
 	NakDelay        time.Duration // retry a transient failure after: 2s
 	FetchBatch      int           // messages per pull: 64
-	MaxMessageBytes int           // larger input is rejected: 8 MiB
+	// FetchWait bounds one pull when the stream is idle, and so how long a
+	// shutdown waits for it: 500ms.
+	FetchWait       time.Duration
+	MaxMessageBytes int // larger input is rejected: 8 MiB
 	// DuplicateWindow is how long the event stream remembers event ids. It
 	// must outlast the longest gap between a state write and the outbox
 	// being published again after a crash: 10m.
@@ -54,6 +57,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.FetchBatch == 0 {
 		c.FetchBatch = 64
+	}
+	if c.FetchWait == 0 {
+		c.FetchWait = 500 * time.Millisecond
 	}
 	if c.MaxMessageBytes == 0 {
 		c.MaxMessageBytes = 8 << 20

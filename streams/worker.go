@@ -93,7 +93,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(w.cfg.FetchBatch, jetstream.FetchMaxWait(w.cfg.TickInterval))
+		batch, err := cons.Fetch(w.cfg.FetchBatch, jetstream.FetchMaxWait(w.cfg.FetchWait))
 		if err != nil {
 			if ctx.Err() != nil {
 				break
