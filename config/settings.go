@@ -19,11 +19,43 @@ type Settings struct {
 	TrialsDir string `yaml:"trials_dir"`
 	// LogLevel is debug, info, warn or error.
 	LogLevel string `yaml:"log_level"`
+
+	// NATSURL is the server to use; empty: an embedded server with
+	// JetStream on 127.0.0.1:4222 keeping its data in StoreDir.
+	NATSURL  string `yaml:"nats_url"`
+	StoreDir string `yaml:"store_dir"`
+	// Credentials for a server that requires them (use one kind).
+	NATSUser     string `yaml:"nats_user"`
+	NATSPassword string `yaml:"nats_password"`
+	NATSToken    string `yaml:"nats_token"`
+	NATSCreds    string `yaml:"nats_creds"`     // a .creds file (JWT + NKey seed)
+	NATSNKeySeed string `yaml:"nats_nkey_seed"` // a file holding an NKey seed
+	// TLS: a CA to trust, and a client certificate and key when the server
+	// asks for one.
+	TLSCA   string `yaml:"tls_ca"`
+	TLSCert string `yaml:"tls_cert"`
+	TLSKey  string `yaml:"tls_key"`
+	// NoCreate stops the worker creating missing streams and its bucket.
+	NoCreate bool `yaml:"no_create"`
+	// HTTPAddr serves /metrics, /healthz and /readyz; empty: off.
+	HTTPAddr string `yaml:"http_addr"`
+}
+
+// String describes the settings without secrets.
+func (s Settings) String() string {
+	hidden := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return "(set)"
+	}
+	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s",
+		s.NATSURL, s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel)
 }
 
 // Defaults are the settings with nothing configured.
 func Defaults() Settings {
-	return Settings{LogLevel: "info"}
+	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464"}
 }
 
 // Environ returns the TRIALSCOUT_* variables of the process.
@@ -52,13 +84,36 @@ func LoadSettings(file string, env map[string]string) (Settings, error) {
 			return s, fmt.Errorf("config %s: %w", file, yamlError(err))
 		}
 	}
-	if v, ok := env["TRIALSCOUT_TRIALS_DIR"]; ok {
-		s.TrialsDir = v
+	for name, field := range s.fields() {
+		if v, ok := env["TRIALSCOUT_"+strings.ToUpper(name)]; ok {
+			*field = v
+		}
 	}
-	if v, ok := env["TRIALSCOUT_LOG_LEVEL"]; ok {
-		s.LogLevel = v
+	if v, ok := env["TRIALSCOUT_NO_CREATE"]; ok {
+		s.NoCreate = v == "1" || strings.EqualFold(v, "true")
 	}
 	return s, nil
+}
+
+// fields maps each string setting's YAML name to the field, for the
+// environment and for flags.
+func (s *Settings) fields() map[string]*string {
+	return map[string]*string{
+		"trials_dir": &s.TrialsDir, "log_level": &s.LogLevel, "nats_url": &s.NATSURL, "store_dir": &s.StoreDir,
+		"nats_user": &s.NATSUser, "nats_password": &s.NATSPassword, "nats_token": &s.NATSToken,
+		"nats_creds": &s.NATSCreds, "nats_nkey_seed": &s.NATSNKeySeed,
+		"tls_ca": &s.TLSCA, "tls_cert": &s.TLSCert, "tls_key": &s.TLSKey, "http_addr": &s.HTTPAddr,
+	}
+}
+
+// Set sets a string setting by its YAML name (for flags).
+func (s *Settings) Set(name, value string) error {
+	f, ok := s.fields()[name]
+	if !ok {
+		return fmt.Errorf("no setting %q", name)
+	}
+	*f = value
+	return nil
 }
 
 // Validate reports settings that cannot work.
@@ -67,6 +122,21 @@ func (s Settings) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level %q: want debug, info, warn or error", s.LogLevel)
+	}
+	if (s.TLSCert == "") != (s.TLSKey == "") {
+		return fmt.Errorf("tls_cert and tls_key go together")
+	}
+	kinds := 0
+	for _, v := range []string{s.NATSUser, s.NATSToken, s.NATSCreds, s.NATSNKeySeed} {
+		if v != "" {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		return fmt.Errorf("give one kind of NATS credentials: user/password, token, creds file or NKey seed")
+	}
+	if s.NATSURL == "" && (kinds > 0 || s.TLSCA != "" || s.TLSCert != "") {
+		return fmt.Errorf("NATS credentials or TLS are set but nats_url is empty (the embedded server needs none)")
 	}
 	return nil
 }

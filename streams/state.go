@@ -114,3 +114,15 @@ func (s kvStore) Keys(ctx context.Context) ([]string, error) {
 	}
 	return keys, nil
 }
+
+// ReadState returns a patient's stored record, for explaining it; found is
+// false when the worker has no record of the patient.
+func ReadState(ctx context.Context, js jetstream.JetStream, cfg Config, patient string) (st *State, found bool, err error) {
+	cfg = cfg.withDefaults()
+	kv, err := js.KeyValue(ctx, cfg.StateBucket)
+	if err != nil {
+		return nil, false, fmt.Errorf("state bucket %s: %w (has the worker run against this server?)", cfg.StateBucket, err)
+	}
+	st, rev, err := kvStore{kv}.Load(ctx, patient)
+	return st, rev != 0, err
+}

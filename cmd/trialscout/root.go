@@ -58,8 +58,7 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	root.PersistentFlags().String("config", "", "YAML configuration file (flags, then TRIALSCOUT_* variables, then this file)")
-	root.PersistentFlags().String("trials", "", "directory of trial files that add to or override the shipped ones by id")
-	root.AddCommand(newEvalCommand())
+	addSettingFlags(root)
+	root.AddCommand(newEvalCommand(), newRunCommand(), newPublishCommand(), newDemoCommand(), newExplainCommand())
 	return root
 }

@@ -6,6 +6,42 @@ import (
 	"github.com/trialscout/trialscout/config"
 )
 
+// settingFlags are the settings every command accepts as flags: the flag
+// name is the YAML name with dashes.
+var settingFlags = map[string]string{
+	"trials":         "trials_dir",
+	"log-level":      "log_level",
+	"nats-url":       "nats_url",
+	"store-dir":      "store_dir",
+	"nats-user":      "nats_user",
+	"nats-password":  "nats_password",
+	"nats-token":     "nats_token",
+	"nats-creds":     "nats_creds",
+	"nats-nkey-seed": "nats_nkey_seed",
+	"tls-ca":         "tls_ca",
+	"tls-cert":       "tls_cert",
+	"tls-key":        "tls_key",
+	"http":           "http_addr",
+}
+
+func addSettingFlags(cmd *cobra.Command) {
+	f := cmd.PersistentFlags()
+	f.String("config", "", "YAML configuration file (flags, then TRIALSCOUT_* variables, then this file)")
+	f.String("trials", "", "directory of trial files that add to or override the shipped ones by id")
+	f.String("log-level", "", "debug, info, warn or error (default info)")
+	f.String("nats-url", "", "NATS server URL; empty: an embedded server on 127.0.0.1:4222 (run) or that address (other commands)")
+	f.String("store-dir", "", "where the embedded server keeps its data (default ./data)")
+	f.String("nats-user", "", "NATS user (with --nats-password)")
+	f.String("nats-password", "", "NATS password (prefer TRIALSCOUT_NATS_PASSWORD: flags show in process lists)")
+	f.String("nats-token", "", "NATS token (prefer TRIALSCOUT_NATS_TOKEN)")
+	f.String("nats-creds", "", "NATS .creds file")
+	f.String("nats-nkey-seed", "", "file holding an NKey seed")
+	f.String("tls-ca", "", "CA certificate to trust for the NATS server")
+	f.String("tls-cert", "", "client certificate for NATS (with --tls-key)")
+	f.String("tls-key", "", "client key for NATS")
+	f.String("http", "", "address for /metrics, /healthz and /readyz (run; default 127.0.0.1:9464; \"off\" to disable)")
+}
+
 // loadSettings resolves settings: flags, then TRIALSCOUT_* variables, then
 // the --config file.
 func loadSettings(cmd *cobra.Command) (config.Settings, error) {
@@ -14,8 +50,15 @@ func loadSettings(cmd *cobra.Command) (config.Settings, error) {
 	if err != nil {
 		return s, usageError("%v", err)
 	}
-	if f := cmd.Flags().Lookup("trials"); f != nil && f.Changed {
-		s.TrialsDir = f.Value.String()
+	for flag, name := range settingFlags {
+		if f := cmd.Flags().Lookup(flag); f != nil && f.Changed {
+			if err := s.Set(name, f.Value.String()); err != nil {
+				return s, usageError("%v", err)
+			}
+		}
 	}
-	return s, s.Validate()
+	if err := s.Validate(); err != nil {
+		return s, usageError("%v", err)
+	}
+	return s, nil
 }

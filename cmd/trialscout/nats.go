@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+
+	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/engine"
+	"github.com/trialscout/trialscout/streams"
+)
+
+// defaultURL is where the embedded server of `trialscout run` listens.
+const defaultURL = "nats://127.0.0.1:4222"
+
+func connConfig(s config.Settings, url string) streams.ConnConfig {
+	return streams.ConnConfig{URL: url, User: s.NATSUser, Password: s.NATSPassword, Token: s.NATSToken,
+		CredsFile: s.NATSCreds, NKeySeedFile: s.NATSNKeySeed, TLSCA: s.TLSCA, TLSCert: s.TLSCert, TLSKey: s.TLSKey}
+}
+
+// session is a NATS connection, with the embedded server it may run on.
+type session struct {
+	nc       *nats.Conn
+	js       jetstream.JetStream
+	embedded *streams.Embedded
+}
+
+func (s *session) Close() {
+	s.nc.Drain()
+	if s.embedded != nil {
+		s.embedded.Stop()
+	}
+}
+
+// connectOrEmbed uses the configured server; with none, it starts an
+// embedded one on host:port keeping data in the store directory.
+func connectOrEmbed(ctx context.Context, s config.Settings, port int) (*session, error) {
+	if s.NATSURL != "" {
+		return dial(ctx, s, s.NATSURL)
+	}
+	if err := os.MkdirAll(s.StoreDir, 0o750); err != nil {
+		return nil, fmt.Errorf("store directory: %w", err)
+	}
+	srv, err := streams.StartEmbedded("127.0.0.1", port, s.StoreDir)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := dial(ctx, s, srv.ClientURL())
+	if err != nil {
+		srv.Stop()
+		return nil, err
+	}
+	sess.embedded = srv
+	return sess, nil
+}
+
+func dial(ctx context.Context, s config.Settings, url string) (*session, error) {
+	nc, err := streams.Connect(ctx, connConfig(s, url))
+	if err != nil {
+		return nil, err
+	}
+	js, err := jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		return nil, err
+	}
+	return &session{nc: nc, js: js}, nil
+}
+
+func loadEngine(s config.Settings, selectors []string) (*engine.Evaluator, error) {
+	loaded, err := config.LoadTrials(s.TrialsDir)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	trials, err := config.SelectTrials(loaded, selectors)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	eng, err := engine.New(trials)
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return eng, nil
+}
+
+// newLogger writes JSON logs to standard error at the configured level.
+func newLogger(level string) (*zap.Logger, error) {
+	var l zapcore.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, err
+	}
+	cfg := zap.NewProductionConfig()
+	cfg.Level = zap.NewAtomicLevelAt(l)
+	return cfg.Build()
+}
