@@ -68,14 +68,9 @@ func (c *evalContext) latestValue(name string) (float64, []string, error) {
 }
 
 func (c *evalContext) roomAirSpO2Above(min float64) tri {
-	k := c.concept("spo2")
-	o := c.latest(k)
-	if o == nil {
-		return c.record(unknown, c.noResult(k))
-	}
-	v, err := c.quantity(o, k)
-	if err != nil {
-		return c.record(unknown, err.Error(), o.Ref)
+	o, v, ok := c.latestQuantity(c.concept("spo2"))
+	if !ok {
+		return unknown
 	}
 	shown := fmt.Sprintf("SpO2 %s %% on %s", num(round3(v)), day(o.Effective))
 	if atMost(v, min) {

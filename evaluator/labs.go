@@ -32,16 +32,12 @@ func labCompare(name, op string, cmp func(v, x float64) bool) *function {
 		doc: "the latest result in the concept's window, in its unit, is " + op + " the threshold",
 		impl: func(c *evalContext, a args) tri {
 			k := c.concept(a.str(0))
-			o := c.latest(k)
-			if o == nil {
-				return c.record(unknown, c.noResult(k))
-			}
-			v, err := c.quantity(o, k)
-			if err != nil {
-				return c.record(unknown, err.Error(), o.Ref)
+			o, v, ok := c.latestQuantity(k)
+			if !ok {
+				return unknown
 			}
 			x := a.num(1)
-			ok := cmp(v, x)
+			ok = cmp(v, x)
 			shown := op
 			if !ok {
 				shown = negate[op]
@@ -85,6 +81,22 @@ func (c *evalContext) noResult(k *compiledConcept) string {
 	return fmt.Sprintf("no %s in the %s up to %s", k.Title, k.window, day(c.asOf))
 }
 
+// latestQuantity reads the latest result of k in k's unit. When there is
+// none, or it cannot be used, it records why and ok is false.
+func (c *evalContext) latestQuantity(k *compiledConcept) (o *facts.Observation, v float64, ok bool) {
+	o = c.latest(k)
+	if o == nil {
+		c.record(unknown, c.noResult(k))
+		return nil, 0, false
+	}
+	v, err := c.quantity(o, k)
+	if err != nil {
+		c.record(unknown, err.Error(), o.Ref)
+		return nil, 0, false
+	}
+	return o, v, true
+}
+
 // quantity reads o's value in k's unit.
 func (c *evalContext) quantity(o *facts.Observation, k *compiledConcept) (float64, error) {
 	if o.Value.Kind != facts.QuantityValue {
@@ -124,19 +136,15 @@ func (c *evalContext) limit(o *facts.Observation, k *compiledConcept, own *facts
 
 func (c *evalContext) withinULN(name string, factor float64) tri {
 	k := c.concept(name)
-	o := c.latest(k)
-	if o == nil {
-		return c.record(unknown, c.noResult(k))
-	}
-	v, err := c.quantity(o, k)
-	if err != nil {
-		return c.record(unknown, err.Error(), o.Ref)
+	o, v, ok := c.latestQuantity(k)
+	if !ok {
+		return unknown
 	}
 	uln, byDefault, err := c.limit(o, k, o.RefHigh, k.ULN)
 	if err != nil {
 		return c.record(unknown, err.Error(), o.Ref)
 	}
-	ok := atMost(v, factor*uln)
+	ok = atMost(v, factor*uln)
 	op := "<="
 	if !ok {
 		op = ">"

@@ -76,14 +76,19 @@ func (c *evalContext) ingredientsExposed(concept string, n int, s Span) tri {
 	total := map[string]float64{}
 	refs := map[string][]string{}
 	var order []string
+	ongoing := map[string]bool{}
 	for _, e := range ofConcept(c.exposures(), concept) {
 		if _, seen := total[e.ingredient]; !seen {
 			order = append(order, e.ingredient)
 		}
 		total[e.ingredient] += e.daysUpTo(c.asOf)
 		refs[e.ingredient] = append(refs[e.ingredient], e.refs()...)
-		if e.ongoing(c.asOf) {
-			defer c.changesAtCumulative(e.ingredient, total, need)
+		ongoing[e.ingredient] = ongoing[e.ingredient] || e.ongoing(c.asOf)
+	}
+	for _, ing := range order {
+		// An ongoing exposure reaches the needed total later by itself.
+		if left := need - total[ing]; ongoing[ing] && left > 0 {
+			c.changesAt(c.asOf.Add(time.Duration(left * 24 * float64(time.Hour))))
 		}
 	}
 	var enough, parts, evidence []string
@@ -106,13 +111,6 @@ func (c *evalContext) ingredientsExposed(concept string, n int, s Span) tri {
 		all = append(all, refs[ing]...)
 	}
 	return c.record(no, summary, all...)
-}
-
-// changesAtCumulative notes when an ongoing exposure reaches the needed total.
-func (c *evalContext) changesAtCumulative(ing string, total map[string]float64, need float64) {
-	if left := need - total[ing]; left > 0 {
-		c.changesAt(c.asOf.Add(time.Duration(left * 24 * float64(time.Hour))))
-	}
 }
 
 func (c *evalContext) stableRegimen(concept string, unchanged, doseStable Span) tri {
