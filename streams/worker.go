@@ -149,7 +149,10 @@ func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
 			err = msg.NakWithDelay(w.cfg.NakDelay)
 			break
 		}
-		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", rej.Error()))
+		// The reason can quote the input (a malformed birth date, a value):
+		// it goes to the rejected copy's header, and to logs only at debug.
+		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.Int("problems", len(rej.reasons)))
+		w.log.Debug("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", rej.Error()))
 		err = msg.Term()
 	default:
 		w.log.Warn("processing failed; will retry", zap.String("subject", msg.Subject()), zap.Error(err))
