@@ -2,6 +2,8 @@ package evaluator
 
 import (
 	"fmt"
+	"sort"
+	"strings"
 
 	"cel.dev/cel-go/cel"
 	"cel.dev/cel-go/common/types"
@@ -123,11 +125,30 @@ func toVal(t tri) ref.Val {
 	return types.NewUnknown(0, nil)
 }
 
-// Describe lists the functions rules may call, for documentation.
-func Describe() []string {
-	var out []string
-	for _, f := range functions {
-		out = append(out, fmt.Sprintf("%s: %s", f.name, f.doc))
+// FunctionDoc documents one function rules may call.
+type FunctionDoc struct {
+	Signature string // "lab_at_least(concept, number)"
+	Doc       string
+}
+
+var argNames = map[argKind]string{argConcept: "concept", argConcepts: "[concepts]", argSpan: "span",
+	argNumber: "number", argString: "text", argBool: "rule"}
+
+// Functions lists the functions rules may call, by name, for documentation.
+func Functions() []FunctionDoc {
+	names := make([]string, 0, len(functions))
+	for n := range functions {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	out := make([]FunctionDoc, 0, len(names))
+	for _, n := range names {
+		f := functions[n]
+		args := make([]string, 0, len(f.args))
+		for _, k := range f.args {
+			args = append(args, argNames[k])
+		}
+		out = append(out, FunctionDoc{Signature: fmt.Sprintf("%s(%s)", n, strings.Join(args, ", ")), Doc: f.doc})
 	}
 	return out
 }
