@@ -21,6 +21,9 @@ func StartEmbedded(host string, port int, storeDir string) (*Embedded, error) {
 		Host:       host, Port: port,
 		JetStream: true, StoreDir: storeDir,
 		NoSigs: true, NoLog: true,
+		// Bundles of a whole patient can pass NATS's 1 MiB default; the
+		// worker's own limit (MaxMessageBytes, 8 MiB) is the one that rejects.
+		MaxPayload: 8 << 20,
 		// Sync JetStream writes to disk at once: a patient's state and the
 		// events derived from it survive a crash of the machine, not only of
 		// the process. The embedded server serves one site's feed, where
