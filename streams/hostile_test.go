@@ -23,7 +23,9 @@ var hostileKinds = []struct {
 		return fmt.Sprintf(`{"resourceType":"Observation","id":"w%d","status":5,"code":{"text":"x"},"subject":{"reference":"Patient/h"}}`, i)
 	}},
 	{"unknown resource type", true, func(i int) string { return fmt.Sprintf(`{"resourceType":"Frobnication","id":"u%d"}`, i) }},
-	{"type not read", false, func(i int) string { return fmt.Sprintf(`{"resourceType":"Encounter","id":"e%d","status":"finished"}`, i) }},
+	{"type not read", false, func(i int) string {
+		return fmt.Sprintf(`{"resourceType":"Encounter","id":"e%d","status":"finished"}`, i)
+	}},
 	{"no patient", true, func(i int) string {
 		return fmt.Sprintf(`{"resourceType":"Condition","id":"n%d","code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009"}]}}`, i)
 	}},
