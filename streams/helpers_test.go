@@ -71,6 +71,13 @@ func startNATSAt(t *testing.T, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
+	e := &env{srv: srv, nc: nc, js: js, eng: newEngine(t), dir: dir}
+	t.Cleanup(e.stop)
+	return e
+}
+
+func newEngine(t *testing.T) *engine.Evaluator {
+	t.Helper()
 	trials, err := config.ShippedTrials()
 	if err != nil {
 		t.Fatal(err)
@@ -79,9 +86,7 @@ func startNATSAt(t *testing.T, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{srv: srv, nc: nc, js: js, eng: eng, dir: dir}
-	t.Cleanup(e.stop)
-	return e
+	return eng
 }
 
 func (e *env) stop() {

@@ -7,7 +7,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
 
@@ -97,5 +100,37 @@ func TestHostileInput(t *testing.T) {
 	}
 	if len(e.events(t)) == 0 {
 		t.Error("the good patient after the hostile input produced no event")
+	}
+}
+
+// TestRejectedCopyAtPayloadLimit: input as large as the server allows no
+// longer fits beside the error headers; its copy is cut and marked, and the
+// worker does not retry it forever.
+func TestRejectedCopyAtPayloadLimit(t *testing.T) {
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+		MaxPayload: 64 << 10, NoSigs: true, NoLog: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Start()
+	if !srv.ReadyForConnections(5 * time.Second) {
+		t.Fatal("server not ready")
+	}
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { nc.Close(); srv.Shutdown() })
+	js, _ := jetstream.New(nc)
+	e2 := &env{srv: &Embedded{srv}, nc: nc, js: js, eng: newEngine(t)}
+	e2.startWorker(t, Config{}, WithClock((&clock{t: scenarioAsOf}).Now))
+	body := `{"resourceType":"Patient","id":"p","text":"` + strings.Repeat("x", 63<<10)
+	if _, err := js.Publish(context.Background(), "fhir.r4.Patient", []byte(body)); err != nil {
+		t.Fatal(err)
+	}
+	e2.drain(t, Config{})
+	got := readAll(t, js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(TruncatedHeader) })
+	if len(got) != 1 || got[0] != strconv.Itoa(len(body)) {
+		t.Errorf("rejected copies %v, want one marked truncated from %d bytes", got, len(body))
 	}
 }

@@ -55,5 +55,20 @@ func (w *Worker) reject(ctx context.Context, msg jetstream.Msg, rej *rejection) 
 	if meta, err := msg.Metadata(); err == nil {
 		id = "rejected:" + w.cfg.InputStream + ":" + strconv.FormatUint(meta.Sequence.Stream, 10)
 	}
-	return w.pub.Publish(ctx, w.cfg.RejectedSubject, msg.Data(), id, map[string]string{ErrorHeader: reason, SubjectHeader: msg.Subject()})
+	header := map[string]string{ErrorHeader: reason, SubjectHeader: msg.Subject()}
+	data := msg.Data()
+	// A message at the server's payload limit no longer fits with the
+	// headers: keep what fits, and say so, rather than retry forever.
+	if limit := int(w.js.Conn().MaxPayload()) - headerRoom; limit > 0 && len(data) > limit {
+		header[TruncatedHeader] = strconv.Itoa(len(data))
+		data = data[:limit]
+	}
+	return w.pub.Publish(ctx, w.cfg.RejectedSubject, data, id, header)
 }
+
+// TruncatedHeader, on a rejected copy, gives the original size when the
+// copy had to be cut to fit the server's payload limit.
+const TruncatedHeader = "Trialscout-Truncated"
+
+// headerRoom is what the rejected copy's headers may take.
+const headerRoom = maxReasonBytes + 1024
