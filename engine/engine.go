@@ -28,6 +28,8 @@ func New(trials []evaluator.Trial) (*Evaluator, error) {
 		}
 		progs = append(progs, p)
 	}
+	// Sorted once: evaluations come out in trial order.
+	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
 	vocab, err := evaluator.Vocabulary(progs...)
 	if err != nil {
 		return nil, fmt.Errorf("vocabulary: %w", err)
@@ -130,16 +132,10 @@ func (e *Evaluator) Map(data []byte, pos fhirmap.Position) []fhirmap.Result {
 // Evaluate decides every trial for one patient at asOf, sorted by trial id.
 func (e *Evaluator) Evaluate(p *facts.Patient, asOf time.Time) []evaluator.Evaluation {
 	out := make([]evaluator.Evaluation, 0, len(e.programs))
-	for _, prog := range e.sorted() {
+	for _, prog := range e.programs {
 		out = append(out, prog.Evaluate(p, asOf))
 	}
 	return out
-}
-
-func (e *Evaluator) sorted() []*evaluator.Program {
-	progs := append([]*evaluator.Program{}, e.programs...)
-	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
-	return progs
 }
 
 // Horizon is the earliest effective time any trial could read at asOf:

@@ -107,9 +107,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			// then acked, or left for redelivery by NATS.
 			w.Handle(context.WithoutCancel(ctx), msg)
 		}
-		w.reportPending(ctx, cons)
 		select {
 		case <-tick.C:
+			w.reportPending(ctx, cons)
 			w.CheckDue(ctx)
 		default:
 		}
