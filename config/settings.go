@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -39,6 +42,12 @@ type Settings struct {
 	NoCreate bool `yaml:"no_create"`
 	// HTTPAddr serves /metrics, /healthz and /readyz; empty: off.
 	HTTPAddr string `yaml:"http_addr"`
+	// Replicas of the streams and the state bucket the worker creates: 1
+	// on a single server, 3 on a cluster.
+	Replicas int `yaml:"replicas"`
+	// AckWait is how long a message may stay unacknowledged before NATS
+	// delivers it again (after a worker died holding it): 30s.
+	AckWait time.Duration `yaml:"ack_wait"`
 }
 
 // String describes the settings without secrets.
@@ -49,13 +58,13 @@ func (s Settings) String() string {
 		}
 		return "(set)"
 	}
-	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s",
-		s.NATSURL, s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel)
+	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s",
+		s.NATSURL, s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait)
 }
 
 // Defaults are the settings with nothing configured.
 func Defaults() Settings {
-	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464"}
+	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464", Replicas: 1, AckWait: 30 * time.Second}
 }
 
 // Environ returns the TRIALSCOUT_* variables of the process.
@@ -84,9 +93,11 @@ func LoadSettings(file string, env map[string]string) (Settings, error) {
 			return s, fmt.Errorf("config %s: %w", file, yamlError(err))
 		}
 	}
-	for name, field := range s.fields() {
+	for _, name := range Names() {
 		if v, ok := env["TRIALSCOUT_"+strings.ToUpper(name)]; ok {
-			*field = v
+			if err := s.Set(name, v); err != nil {
+				return s, fmt.Errorf("TRIALSCOUT_%s: %w", strings.ToUpper(name), err)
+			}
 		}
 	}
 	if v, ok := env["TRIALSCOUT_NO_CREATE"]; ok {
@@ -106,8 +117,35 @@ func (s *Settings) fields() map[string]*string {
 	}
 }
 
-// Set sets a string setting by its YAML name (for flags).
+// Names lists the settings that Set accepts, sorted.
+func Names() []string {
+	var s Settings
+	names := []string{"replicas", "ack_wait"}
+	for name := range s.fields() {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Set sets a setting by its YAML name from text (for flags and variables).
 func (s *Settings) Set(name, value string) error {
+	switch name {
+	case "replicas":
+		n, err := strconv.Atoi(value)
+		if err != nil {
+			return fmt.Errorf("replicas %q: want a number", value)
+		}
+		s.Replicas = n
+		return nil
+	case "ack_wait":
+		d, err := time.ParseDuration(value)
+		if err != nil {
+			return fmt.Errorf("ack_wait %q: want a duration such as 30s", value)
+		}
+		s.AckWait = d
+		return nil
+	}
 	f, ok := s.fields()[name]
 	if !ok {
 		return fmt.Errorf("no setting %q", name)
@@ -122,6 +160,12 @@ func (s Settings) Validate() error {
 	case "debug", "info", "warn", "error":
 	default:
 		return fmt.Errorf("log_level %q: want debug, info, warn or error", s.LogLevel)
+	}
+	if s.Replicas < 1 || s.Replicas > 5 {
+		return fmt.Errorf("replicas %d: want 1 to 5 (3 on a three-node cluster)", s.Replicas)
+	}
+	if s.AckWait < time.Second {
+		return fmt.Errorf("ack_wait %s: want at least 1s, or a slow message is delivered twice while in hand", s.AckWait)
 	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return fmt.Errorf("tls_cert and tls_key go together")

@@ -22,6 +22,8 @@ var settingFlags = map[string]string{
 	"tls-cert":       "tls_cert",
 	"tls-key":        "tls_key",
 	"http":           "http_addr",
+	"replicas":       "replicas",
+	"ack-wait":       "ack_wait",
 }
 
 func addSettingFlags(cmd *cobra.Command) {
@@ -39,6 +41,8 @@ func addSettingFlags(cmd *cobra.Command) {
 	f.String("tls-ca", "", "CA certificate to trust for the NATS server")
 	f.String("tls-cert", "", "client certificate for NATS (with --tls-key)")
 	f.String("tls-key", "", "client key for NATS")
+	f.String("replicas", "", "replicas of the streams and state bucket the worker creates (default 1; 3 on a cluster)")
+	f.String("ack-wait", "", "redeliver a message left unacknowledged this long, e.g. by a worker that died (default 30s)")
 	f.String("http", "", "address for /metrics, /healthz and /readyz (run; default 127.0.0.1:9464; \"off\" to disable)")
 }
 
