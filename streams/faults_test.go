@@ -92,8 +92,10 @@ func TestRedeliveryAddsNoEvent(t *testing.T) {
 	}
 	processed := 0
 	for m := range batch.Messages() {
-		if err := stalled.process(context.Background(), m); err != nil {
-			t.Fatal(err)
+		for _, in := range stalled.process(context.Background(), []jetstream.Msg{m}) {
+			if in.failed != nil || in.rej != nil {
+				t.Fatalf("message %s: failed %v, rejected %v", m.Subject(), in.failed, in.rej)
+			}
 		}
 		processed++
 	}

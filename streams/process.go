@@ -27,36 +27,81 @@ func (r *rejection) Error() string { return strings.Join(r.reasons, "; ") }
 // maxReasonBytes keeps the error header well inside NATS header limits.
 const maxReasonBytes = 4096
 
-// process maps a message and applies its facts patient by patient.
-func (w *Worker) process(ctx context.Context, msg jetstream.Msg) error {
-	meta, err := msg.Metadata()
-	if err != nil {
-		return fmt.Errorf("message metadata: %w", err)
-	}
-	trigger := "seq:" + strconv.FormatUint(meta.Sequence.Stream, 10)
-	if n := len(msg.Data()); n > w.cfg.MaxMessageBytes {
-		w.metrics.rejected.WithLabelValues("too_large").Inc()
-		return &rejection{reasons: []string{fmt.Sprintf("%s: message of %d bytes is over the %d-byte limit", msg.Subject(), n, w.cfg.MaxMessageBytes)}}
-	}
-	byPatient, rej := w.mapMessage(msg)
-	patients := make([]string, 0, len(byPatient))
-	for p := range byPatient {
-		patients = append(patients, p)
-	}
-	sort.Strings(patients)
-	for _, p := range patients {
-		if err := w.applyPatient(ctx, p, byPatient[p], trigger); err != nil {
-			return err
+// message is one fetched input message and what became of it.
+type message struct {
+	msg     jetstream.Msg
+	trigger string     // "seq:<stream sequence>"
+	rej     *rejection // what of it could not be read
+	failed  error      // a transient failure: leave it for redelivery
+}
+
+// patientWork is what a batch holds for one patient, in stream order.
+type patientWork struct {
+	resources []facts.Resource
+	trigger   string // the last message's: names the events it causes
+	msgs      []*message
+}
+
+// process maps a batch of messages, applies each patient's facts from all
+// of them with one read, one evaluation and one write of the record, and
+// returns the messages with their outcome for settling.
+func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg) []*message {
+	batch := make([]*message, len(msgs))
+	work := map[string]*patientWork{}
+	var order []string
+	for i, msg := range msgs {
+		in := &message{msg: msg}
+		batch[i] = in
+		for _, p := range w.read(in) {
+			pw := work[p.patient]
+			if pw == nil {
+				pw = &patientWork{}
+				work[p.patient] = pw
+				order = append(order, p.patient)
+			}
+			pw.resources = append(pw.resources, p.resources...)
+			pw.trigger = in.trigger
+			pw.msgs = append(pw.msgs, in)
 		}
 	}
-	if rej == nil {
+	for _, patient := range order {
+		pw := work[patient]
+		if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger); err != nil {
+			for _, in := range pw.msgs {
+				in.failed = err
+			}
+		}
+	}
+	return batch
+}
+
+// patientFacts are one message's facts about one patient.
+type patientFacts struct {
+	patient   string
+	resources []facts.Resource
+}
+
+// read checks and maps one message, recording a rejection or failure on it.
+func (w *Worker) read(in *message) []patientFacts {
+	meta, err := in.msg.Metadata()
+	if err != nil {
+		in.failed = fmt.Errorf("message metadata: %w", err)
 		return nil
 	}
-	if !rej.partial {
-		return rej
+	in.trigger = "seq:" + strconv.FormatUint(meta.Sequence.Stream, 10)
+	if n := len(in.msg.Data()); n > w.cfg.MaxMessageBytes {
+		w.metrics.rejected.WithLabelValues("too_large").Inc()
+		in.rej = &rejection{reasons: []string{fmt.Sprintf("%s: message of %d bytes is over the %d-byte limit", in.msg.Subject(), n, w.cfg.MaxMessageBytes)}}
+		return nil
 	}
-	// Part of a Bundle was read: the rest is copied aside, the message acked.
-	return w.reject(ctx, msg, rej)
+	byPatient, rej := w.mapMessage(in.msg)
+	in.rej = rej
+	out := make([]patientFacts, 0, len(byPatient))
+	for p, rs := range byPatient {
+		out = append(out, patientFacts{p, rs})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].patient < out[j].patient })
+	return out
 }
 
 // mapMessage groups the message's facts by patient and collects rejections.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 
@@ -93,7 +94,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
 	for ctx.Err() == nil {
-		batch, err := cons.Fetch(w.cfg.FetchBatch, jetstream.FetchMaxWait(w.cfg.FetchWait))
+		msgs, err := w.fetch(cons)
 		if err != nil {
 			if ctx.Err() != nil {
 				break
@@ -102,11 +103,9 @@ func (w *Worker) Run(ctx context.Context) error {
 			sleep(ctx, w.cfg.NakDelay)
 			continue
 		}
-		for msg := range batch.Messages() {
-			// Finish what was fetched even when ctx ends: each message is
-			// then acked, or left for redelivery by NATS.
-			w.Handle(context.WithoutCancel(ctx), msg)
-		}
+		// Finish what was fetched even when ctx ends: each message is then
+		// acked, or left for redelivery by NATS.
+		w.HandleBatch(context.WithoutCancel(ctx), msgs)
 		select {
 		case <-tick.C:
 			w.reportPending(ctx, cons)
@@ -133,34 +132,83 @@ func (w *Worker) reportPending(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-// Handle processes one message and settles it: Ack when done; a copy to the
-// rejected stream, then Term, when the input can never be read; NakWithDelay
-// for anything that may work later.
+// fetch takes what is waiting, up to FetchBatch messages, without
+// waiting for more; when nothing is, it waits up to FetchWait for one
+// message, so that a lone message is handled at once and a backlog is
+// handled in batches.
+func (w *Worker) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
+	batch, err := cons.FetchNoWait(w.cfg.FetchBatch)
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := collect(batch)
+	if len(msgs) > 0 || err != nil {
+		return msgs, err
+	}
+	batch, err = cons.Fetch(1, jetstream.FetchMaxWait(w.cfg.FetchWait))
+	if err != nil {
+		return nil, err
+	}
+	return collect(batch)
+}
+
+func collect(batch jetstream.MessageBatch) ([]jetstream.Msg, error) {
+	var msgs []jetstream.Msg
+	for msg := range batch.Messages() {
+		msgs = append(msgs, msg)
+	}
+	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) && len(msgs) == 0 {
+		return nil, err
+	}
+	return msgs, nil
+}
+
+// Handle processes one message and settles it; see HandleBatch.
 func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
+	w.HandleBatch(ctx, []jetstream.Msg{msg})
+}
+
+// HandleBatch processes messages and settles each: Ack when done; a copy
+// to the rejected stream, then Term, when the input can never be read;
+// NakWithDelay for anything that may work later. A patient's facts from
+// all the messages are applied together, so a backlog costs one record
+// write per patient per batch rather than one per message; its status
+// events then reflect the batch as a whole.
+func (w *Worker) HandleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	start := time.Now()
-	err := w.process(ctx, msg)
-	var rej *rejection
+	for _, in := range w.process(ctx, msgs) {
+		w.settle(ctx, in)
+		w.metrics.latency.Observe(time.Since(start).Seconds())
+	}
+}
+
+func (w *Worker) settle(ctx context.Context, in *message) {
+	msg := in.msg
+	var err error
 	switch {
-	case err == nil:
-		err = msg.Ack()
-	case errors.As(err, &rej):
-		if perr := w.reject(ctx, msg, rej); perr != nil {
+	case in.failed != nil:
+		w.log.Warn("processing failed; will retry", zap.String("subject", msg.Subject()), zap.Error(in.failed))
+		w.metrics.retries.Inc()
+		err = msg.NakWithDelay(w.cfg.NakDelay)
+	case in.rej != nil:
+		if perr := w.reject(ctx, msg, in.rej); perr != nil {
 			w.log.Warn("could not copy rejected input aside; will retry", zap.String("subject", msg.Subject()), zap.Error(perr))
 			err = msg.NakWithDelay(w.cfg.NakDelay)
 			break
 		}
 		// The reason can quote the input (a malformed birth date, a value):
 		// it goes to the rejected copy's header, and to logs only at debug.
-		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.Int("problems", len(rej.reasons)))
-		w.log.Debug("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", rej.Error()))
-		err = msg.Term()
+		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.Int("problems", len(in.rej.reasons)))
+		w.log.Debug("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", in.rej.Error()))
+		if in.rej.partial {
+			err = msg.Ack() // the readable part was applied
+		} else {
+			err = msg.Term()
+		}
 	default:
-		w.log.Warn("processing failed; will retry", zap.String("subject", msg.Subject()), zap.Error(err))
-		w.metrics.retries.Inc()
-		err = msg.NakWithDelay(w.cfg.NakDelay)
+		err = msg.Ack()
 	}
 	if err != nil {
 		w.log.Warn("could not settle message", zap.String("subject", msg.Subject()), zap.Error(err))
 	}
-	w.metrics.latency.Observe(time.Since(start).Seconds())
 }
