@@ -59,7 +59,31 @@ func (s Settings) String() string {
 		return "(set)"
 	}
 	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s",
-		s.NATSURL, s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait)
+		RedactURLs(s.NATSURL), s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait)
+}
+
+// RedactURLs hides the secret of each URL in a comma-separated list: the
+// password of user:password@, or the whole of token@.
+func RedactURLs(s string) string {
+	parts := strings.Split(s, ",")
+	for i, p := range parts {
+		at := strings.LastIndex(p, "@")
+		if at < 0 {
+			continue
+		}
+		start := strings.Index(p, "://")
+		if start >= 0 && start < at {
+			start += len("://")
+		} else {
+			start = 0
+		}
+		if user, _, ok := strings.Cut(p[start:at], ":"); ok {
+			parts[i] = p[:start] + user + ":xxxxx" + p[at:]
+		} else {
+			parts[i] = p[:start] + "xxxxx" + p[at:]
+		}
+	}
+	return strings.Join(parts, ",")
 }
 
 // Defaults are the settings with nothing configured.

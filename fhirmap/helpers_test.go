@@ -58,6 +58,16 @@ func newTestMapper(t testing.TB, opts Options) *Mapper {
 	return m
 }
 
+// newFullMapper parses every resource in full, skipping the skim: tests of
+// what the mapping reads from each field use it, since some of their
+// resources match no concept and the skim would leave those fields out.
+func newFullMapper(t testing.TB) *Mapper {
+	t.Helper()
+	m := newTestMapper(t, Options{})
+	m.noSkim = true
+	return m
+}
+
 // readFile reads one file through Read, failing the test on an error.
 func readFile(t testing.TB, m *Mapper, path string) []Result {
 	t.Helper()

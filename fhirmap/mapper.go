@@ -42,6 +42,8 @@ type Mapper struct {
 	vocab *facts.Vocabulary
 	um    *jsonformat.Unmarshaller
 	opts  Options
+	// noSkim parses every resource in full: tests compare the skim with it.
+	noSkim bool
 }
 
 // New returns a Mapper that matches codes and names through vocab.
@@ -94,7 +96,8 @@ func (m *Mapper) mapDocument(data []byte, pos Position, emit func(Result)) {
 }
 
 // dispatch maps one peeked resource: a Bundle is split, a type trialscout
-// does not read is ignored without a full parse, the rest is parsed.
+// does not read is ignored without a full parse, the rest is skimmed or
+// parsed.
 func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
 	rt, err := h.resourceType()
 	if err != nil {
@@ -109,7 +112,7 @@ func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL
 	case !readTypes[rt]:
 		emit(Result{Pos: pos, Type: rt, Ref: h.ref(rt, fullURL), Ignored: rt + " is not read"})
 	default:
-		emit(m.mapResource(raw, rt, pos, sc, fullURL, h.ref(rt, fullURL)))
+		emit(m.mapResource(raw, &h, rt, pos, sc, h.ref(rt, fullURL)))
 	}
 }
 

@@ -100,7 +100,7 @@ func TestMedicationReferences(t *testing.T) {
 }
 
 func TestDates(t *testing.T) {
-	rs := byRef(t, readFile(t, newTestMapper(t, Options{}), "testdata/dates.json"))
+	rs := byRef(t, readFile(t, newFullMapper(t), "testdata/dates.json"))
 	effective := func(f *facts.Resource) time.Time { return f.Observation.Effective }
 	tests := []struct {
 		name, ref string
@@ -146,7 +146,7 @@ func TestDates(t *testing.T) {
 }
 
 func TestConditionFields(t *testing.T) {
-	rs := byRef(t, readFile(t, newTestMapper(t, Options{}), "testdata/dates.json"))
+	rs := byRef(t, readFile(t, newFullMapper(t), "testdata/dates.json"))
 	c := fact(t, rs, "Condition/onset-date").Condition
 	if c.Clinical != "active" || c.Verification != "confirmed" || c.Abated || strings.Join(c.Concepts, ",") != "sle" {
 		t.Errorf("onset-date = %+v", c)
@@ -224,7 +224,7 @@ func TestObservationFields(t *testing.T) {
 }
 
 func TestDailyDose(t *testing.T) {
-	rs := byRef(t, readFile(t, newTestMapper(t, Options{}), "testdata/doses.json"))
+	rs := byRef(t, readFile(t, newFullMapper(t), "testdata/doses.json"))
 	tests := []struct {
 		id    string
 		mg    float64 // want when note is ""

@@ -45,12 +45,13 @@ func isR4Type(rt string) bool { return r4Types[rt] }
 // can fail the decode: each is interpreted, and complained about, on its
 // own. A Bundle's entries are split in the same pass; when one of them has
 // the wrong shape, badEntries is set and the Bundle is split again entry by
-// entry to say which.
+// entry to say which. The fields the skim reads come in the same pass.
 type header struct {
 	ResourceType json.RawMessage `json:"resourceType"`
 	ID           json.RawMessage `json:"id"`
 	Entry        []rawEntry      `json:"entry"`
-	badEntries   bool
+	skimFields
+	badEntries bool
 }
 
 // rawEntry is one Bundle entry as split from the Bundle.

@@ -64,7 +64,15 @@ func (c *resCtx) resolve(ref *d4pb.Reference) (target, error) {
 	case strings.HasPrefix(s, "#"):
 		return c.containedTarget(s[1:])
 	}
-	if e := c.sc.lookup(s); e != nil && e.id != "" {
+	return c.sc.resolve(s)
+}
+
+// resolve finds what a reference other than "#id" points to: a Bundle entry
+// (in this Bundle or an enclosing one; sc may be nil outside Bundles), else
+// the "Type/id" it names. The skim resolves subjects through it too, so that
+// both paths file a resource under the same patient.
+func (sc *scope) resolve(s string) (target, error) {
+	if e := sc.lookup(s); e != nil && e.id != "" {
 		return target{typ: e.typ, id: e.id, entry: e}, nil
 	}
 	if strings.HasPrefix(s, "urn:") {
@@ -74,7 +82,7 @@ func (c *resCtx) resolve(ref *d4pb.Reference) (target, error) {
 	if !ok {
 		return target{}, fmt.Errorf("%q does not name a resource", s)
 	}
-	t.entry = c.sc.lookup(t.String())
+	t.entry = sc.lookup(t.String())
 	return t, nil
 }
 

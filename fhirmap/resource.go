@@ -33,11 +33,15 @@ type resCtx struct {
 	contained []*anypb.Any
 }
 
-// mapResource parses a resource of a type trialscout reads and maps it.
-func (m *Mapper) mapResource(raw []byte, rt string, pos Position, sc *scope, fullURL, peekedRef string) Result {
+// mapResource maps a resource of a type trialscout reads: from its header
+// when no concept matches it (skim.go), else parsed in full.
+func (m *Mapper) mapResource(raw []byte, h *header, rt string, pos Position, sc *scope, peekedRef string) Result {
 	if len(raw) > m.opts.MaxResourceBytes {
 		return rejected(pos, rt, peekedRef, failf(ErrTooLarge, "%s of %s is over the %s limit",
 			rt, sizeString(len(raw)), sizeString(m.opts.MaxResourceBytes)))
+	}
+	if fact, ok := m.skim(&h.skimFields, rt, peekedRef, sc); ok {
+		return Result{Pos: pos, Type: rt, Ref: peekedRef, Fact: fact}
 	}
 	cr, err := m.parse(raw)
 	if err != nil {

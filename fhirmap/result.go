@@ -51,8 +51,12 @@ type Result struct {
 	Pos  Position
 	Type string // resourceType; "" when unreadable
 	Ref  string // "Observation/abc" when known
-	// Fact is the mapped resource, set even when no concept matched (its
-	// Concepts are empty then, and the store drops it).
+	// Fact is the mapped resource, set even when no concept matched: its
+	// Concepts are empty then, and the store only uses it to retire an
+	// earlier version that matched. Such a fact is mostly read without the
+	// full parse (skim.go) and holds only the patient, Meta, status,
+	// verification and clinical status, display, and an Observation's code
+	// name and effective time: no values, doses or other dates.
 	Fact *facts.Resource
 	// Ignored says why a readable resource yields no fact: a type trialscout
 	// does not read, a Medication (read only through references), a Bundle

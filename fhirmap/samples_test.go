@@ -106,7 +106,11 @@ var (
 	}
 )
 
-// sampleTally counts the outcomes of reading the samples.
+// sampleTally counts the outcomes of reading the samples. mapped counts every
+// fact, those no concept matches included: most of them are skimmed
+// (skim.go), which left these counts as they were, since every rejection
+// below is about a patient reference, which the skim leaves to the full
+// parse, and no sample is rejected by jsonformat.
 type sampleTally struct {
 	mu                        sync.Mutex
 	mapped, ignored, rejected int

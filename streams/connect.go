@@ -2,11 +2,17 @@ package streams
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
+	"net"
+	"os"
 	"time"
 
 	"github.com/nats-io/nats.go"
+
+	"github.com/trialscout/trialscout/config"
 )
 
 // ConnConfig says how to reach NATS. An empty URL means the caller wants
@@ -26,8 +32,10 @@ type ConnConfig struct {
 }
 
 // Connect dials NATS and fails with a clear message, not a hang, when the
-// server is unreachable or refuses the credentials. Once connected, the
-// client reconnects on its own for as long as the process runs.
+// server is unreachable or refuses the credentials. A refusal (credentials,
+// certificates, a TLS mismatch, a missing file) fails at once; only a server
+// that cannot be reached is tried again until ConnectWithin has passed. Once
+// connected, the client reconnects on its own for as long as the process runs.
 func Connect(ctx context.Context, c ConnConfig) (*nats.Conn, error) {
 	if c.URL == "" {
 		return nil, errors.New("no NATS URL")
@@ -46,18 +54,34 @@ func Connect(ctx context.Context, c ConnConfig) (*nats.Conn, error) {
 		if err == nil {
 			return nc, nil
 		}
-		if isAuthError(err) || time.Now().After(deadline) || ctx.Err() != nil {
-			return nil, fmt.Errorf("connect to NATS at %s: %w", c.URL, err)
+		if isRefusal(err) || time.Now().After(deadline) || ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURLs(c.URL), err)
 		}
 		sleep(ctx, 250*time.Millisecond)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to NATS at %s: %w", config.RedactURLs(c.URL), err)
+		}
 	}
 }
 
-func isAuthError(err error) bool {
-	return errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
-		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired)
+// isRefusal reports errors that trying again cannot mend: the server or the
+// configuration has to change first.
+func isRefusal(err error) bool {
+	if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) ||
+		errors.Is(err, nats.ErrAuthRevoked) || errors.Is(err, nats.ErrAccountAuthExpired) ||
+		errors.Is(err, nats.ErrSecureConnWanted) || errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+		return true
+	}
+	// The server's certificate is not trusted, or the server refused the
+	// handshake (no or an untrusted client certificate: a TLS alert).
+	var verify *tls.CertificateVerificationError
+	var op *net.OpError
+	return errors.As(err, &verify) || errors.As(err, &op) && op.Op == "remote error"
 }
 
+// options builds the client options, reading every file they name now, so
+// that a missing or broken file is reported once, with the setting, rather
+// than at each attempt to connect.
 func (c ConnConfig) options() ([]nats.Option, error) {
 	opts := []nats.Option{nats.Name(orDefault(c.Name, "trialscout")), nats.Timeout(5 * time.Second),
 		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}
@@ -67,6 +91,10 @@ func (c ConnConfig) options() ([]nats.Option, error) {
 	case c.Token != "":
 		opts = append(opts, nats.Token(c.Token))
 	case c.CredsFile != "":
+		// The client reads the file at each connect; check it can now.
+		if _, err := os.ReadFile(c.CredsFile); err != nil {
+			return nil, fmt.Errorf("NATS creds file: %w", err)
+		}
 		opts = append(opts, nats.UserCredentials(c.CredsFile))
 	case c.NKeySeedFile != "":
 		o, err := nats.NkeyOptionFromSeed(c.NKeySeedFile)
@@ -75,11 +103,22 @@ func (c ConnConfig) options() ([]nats.Option, error) {
 		}
 		opts = append(opts, o)
 	}
+	// Both TLS options load their files when applied: apply them to a
+	// scratch copy to find a broken one before dialing.
+	var probe nats.Options
 	if c.TLSCA != "" {
-		opts = append(opts, nats.RootCAs(c.TLSCA))
+		o := nats.RootCAs(c.TLSCA)
+		if err := o(&probe); err != nil {
+			return nil, fmt.Errorf("TLS CA %s: %w", c.TLSCA, err)
+		}
+		opts = append(opts, o)
 	}
-	if c.TLSCert != "" {
-		opts = append(opts, nats.ClientCert(c.TLSCert, c.TLSKey))
+	if c.TLSCert != "" || c.TLSKey != "" {
+		o := nats.ClientCert(c.TLSCert, c.TLSKey)
+		if err := o(&probe); err != nil {
+			return nil, fmt.Errorf("TLS client certificate %s and key %s: %w", c.TLSCert, c.TLSKey, err)
+		}
+		opts = append(opts, o)
 	}
 	return opts, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"go.uber.org/zap"
 
+	"github.com/trialscout/trialscout/config"
 	"github.com/trialscout/trialscout/streams"
 )
 
@@ -68,7 +69,7 @@ message in hand, and exits 0.`,
 				}
 				defer stop()
 			}
-			log.Info("starting", zap.Bool("embedded_nats", sess.embedded != nil), zap.String("nats", sess.nc.ConnectedUrlRedacted()))
+			log.Info("starting", zap.Bool("embedded_nats", sess.embedded != nil), zap.String("nats", config.RedactURLs(sess.nc.ConnectedUrl())))
 			return w.Run(cmd.Context())
 		},
 	}

@@ -1,0 +1,66 @@
+package workload
+
+import (
+	"testing"
+
+	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/engine"
+	"github.com/trialscout/trialscout/evaluator"
+	"github.com/trialscout/trialscout/evaluator/facts"
+	"github.com/trialscout/trialscout/fhirmap"
+)
+
+var aimStatus = map[aim]evaluator.Status{
+	aimCandidate:  evaluator.Candidate,
+	aimIneligible: evaluator.Ineligible,
+	aimIncomplete: evaluator.Incomplete,
+}
+
+// TestSLEStoriesReachTheirAim builds SLE patients of every story (clean,
+// each defect, each gap; story and background, no updates) and evaluates
+// each with the shipped trial at AsOf: each reaches the status its story
+// is written for.
+func TestSLEStoriesReachTheirAim(t *testing.T) {
+	trials, err := config.ShippedTrials()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := engine.New(trials)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, _ := Config{Patients: 1, Seed: 3}.withDefaults()
+	stories := []sleStory{{aim: aimCandidate}}
+	for _, d := range defects {
+		stories = append(stories, sleStory{aim: aimIneligible, defect: d})
+	}
+	for _, g := range gaps {
+		stories = append(stories, sleStory{aim: aimIncomplete, gap: g})
+	}
+	for i := range 4 * len(stories) {
+		b := newBuilder(cfg, i)
+		s := b.sleWith(stories[i%len(stories)])
+		b.background(b.r.intIn(5, 15), ordinaryShares, s.screen+1, 730, true)
+		rs, err := b.resources()
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := facts.NewPatient(b.ref.Reference)
+		for _, r := range rs {
+			for _, res := range e.Map(r.JSON, fhirmap.Position{File: r.Ref}) {
+				if res.Fact != nil {
+					p.Apply(*res.Fact)
+				}
+			}
+		}
+		ev := e.Evaluate(p, cfg.AsOf)[0]
+		if ev.Status != aimStatus[s.aim] {
+			t.Errorf("patient %d (defect %q, gap %q): %s, want %s", i, s.defect, s.gap, ev.Status, aimStatus[s.aim])
+			for _, c := range ev.Criteria {
+				if c.Result == evaluator.NotMet && c.Kind == evaluator.Inclusion || c.Result == evaluator.Met && c.Kind == evaluator.Exclusion || c.Result == evaluator.Unknown {
+					t.Logf("  %s %s: %s", c.ID, c.Result, c.Reason)
+				}
+			}
+		}
+	}
+}
