@@ -53,6 +53,7 @@ type run struct {
 	file     string // the workload as NDJSON, for eval
 	starts   int    // worker processes started
 	kills    int
+	inHand   int // messages delivered and not yet acked when a worker was killed
 	restarts int // NATS server or node restarts
 }
 
@@ -137,17 +138,31 @@ func (r *run) publishOne(res workload.Resource) error {
 // remaining is how many input messages are not yet acknowledged by a
 // worker: not yet delivered, or delivered and in hand.
 func (r *run) remaining() (uint64, error) {
-	ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
-	defer cancel()
-	cons, err := r.js.Consumer(ctx, "FHIR", "trialscout")
-	if err != nil {
-		return 0, err
-	}
-	info, err := cons.Info(ctx)
+	info, err := r.consumerInfo()
 	if err != nil {
 		return 0, err
 	}
 	return info.NumPending + uint64(info.NumAckPending), nil
+}
+
+func (r *run) consumerInfo() (*jetstream.ConsumerInfo, error) {
+	ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
+	defer cancel()
+	cons, err := r.js.Consumer(ctx, "FHIR", "trialscout")
+	if err != nil {
+		return nil, err
+	}
+	return cons.Info(ctx)
+}
+
+// kill9 kills a worker, counting the messages it held.
+func (r *run) kill9(w *worker) {
+	r.t.Helper()
+	if info, err := r.consumerInfo(); err == nil {
+		r.inHand += info.NumAckPending
+	}
+	w.kill9(r.t)
+	r.kills++
 }
 
 // waitRemaining waits until at most n input messages remain, checking

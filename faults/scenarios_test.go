@@ -17,13 +17,15 @@ func TestKillNine(t *testing.T) {
 	w := r.startWorker("worker")
 	for _, at := range r.killPoints(sz.kills) {
 		r.waitRemaining(at, w)
-		w.kill9(t)
-		r.kills++
+		r.kill9(w)
 		w = r.startWorker("worker")
 	}
 	r.drained(w)
 	w.stop(t)
-	t.Logf("kill -9: %s kills=%d", r.check(), r.kills)
+	t.Logf("kill -9: %s kills=%d in_hand_at_kills=%d", r.check(), r.kills, r.inHand)
+	if r.inHand == 0 {
+		t.Error("no kill caught a worker holding messages: the kills tested nothing")
+	}
 }
 
 // TestNATSRestart: the server is stopped and started again on the same

@@ -83,9 +83,10 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 }
 
 // Run consumes until ctx ends: it stops fetching, finishes and acks the
-// message in hand, and returns nil. Other errors are returned at once.
+// message in hand, and returns nil. Setup is retried while NATS is only
+// slow or busy (a cluster electing leaders); other errors are returned.
 func (w *Worker) Run(ctx context.Context) error {
-	cons, err := w.Setup(ctx)
+	cons, err := w.setupWithRetry(ctx)
 	if err != nil {
 		return err
 	}
@@ -115,6 +116,30 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.log.Info("worker stopped")
 	return nil
+}
+
+func (w *Worker) setupWithRetry(ctx context.Context) (jetstream.Consumer, error) {
+	for {
+		cons, err := w.Setup(ctx)
+		if err == nil || !transient(err) || ctx.Err() != nil {
+			return cons, err
+		}
+		w.log.Warn("setting up streams failed; retrying", zap.Error(err))
+		sleep(ctx, w.cfg.NakDelay)
+	}
+}
+
+// transient reports errors that waiting can mend: a request that timed
+// out, no JetStream responder yet, a cluster without a leader or without
+// enough live nodes for the replicas (503). A server without JetStream, or
+// a stream missing with creation off, fails at once.
+func transient(err error) bool {
+	if errors.Is(err, jetstream.ErrJetStreamNotEnabled) || errors.Is(err, jetstream.ErrJetStreamNotEnabledForAccount) {
+		return false
+	}
+	var api *jetstream.APIError
+	return errors.Is(err, context.DeadlineExceeded) || errors.Is(err, nats.ErrTimeout) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.As(err, &api) && api.Code == 503
 }
 
 func sleep(ctx context.Context, d time.Duration) {

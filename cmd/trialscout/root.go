@@ -59,6 +59,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	addSettingFlags(root)
-	root.AddCommand(newEvalCommand(), newRunCommand(), newPublishCommand(), newDemoCommand(), newExplainCommand())
+	root.AddCommand(newEvalCommand(), newRunCommand(), newPublishCommand(), newDemoCommand(), newExplainCommand(), newBenchCommand())
 	return root
 }

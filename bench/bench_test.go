@@ -1,0 +1,225 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/engine"
+	"github.com/trialscout/trialscout/streams"
+	"github.com/trialscout/trialscout/workload"
+)
+
+// The test binary doubles as the worker process: run with childURL set, it
+// runs a worker against that server until SIGTERM, as `trialscout run` does.
+const (
+	childURL  = "TRIALSCOUT_BENCH_TEST_WORKER_URL"
+	childAsOf = "TRIALSCOUT_BENCH_TEST_WORKER_AS_OF"
+)
+
+func TestMain(m *testing.M) {
+	if url := os.Getenv(childURL); url != "" {
+		os.Exit(runTestWorker(url, os.Getenv(childAsOf)))
+	}
+	os.Exit(m.Run())
+}
+
+func runTestWorker(url, asOf string) int {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	defer stop()
+	err := func() error {
+		at, err := time.Parse(time.RFC3339, asOf)
+		if err != nil {
+			return fmt.Errorf("as of: %w", err)
+		}
+		eng, err := testEngine()
+		if err != nil {
+			return err
+		}
+		nc, err := streams.Connect(ctx, streams.ConnConfig{URL: url, Name: "bench-test-worker"})
+		if err != nil {
+			return err
+		}
+		defer nc.Close()
+		js, err := jetstream.New(nc)
+		if err != nil {
+			return err
+		}
+		w, err := streams.NewWorker(js, eng, streams.Config{}, streams.WithClock(func() time.Time { return at }))
+		if err != nil {
+			return err
+		}
+		return w.Run(ctx)
+	}()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test worker:", err)
+		return 1
+	}
+	return 0
+}
+
+func testEngine() (*engine.Evaluator, error) {
+	loaded, err := config.LoadTrials("")
+	if err != nil {
+		return nil, err
+	}
+	trials, err := config.SelectTrials(loaded, nil)
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(trials)
+}
+
+func testWorker(ctx context.Context, url string, asOf time.Time) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childURL+"="+url, childAsOf+"="+asOf.Format(time.RFC3339))
+	return cmd
+}
+
+// TestRunTiny runs every measurement on a tiny workload against real
+// embedded servers and a worker process, and checks that the report is
+// whole and coherent. Timings are not judged: the machine may be busy.
+func TestRunTiny(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts NATS servers and a worker process")
+	}
+	eng, err := testEngine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var progress bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	rep, err := Run(ctx, Config{
+		Workload:     workload.Config{Patients: 20, Seed: 7, LongHistoryLen: 100},
+		SamplesDir:   "../testdata/patients",
+		Latency:      2 * time.Second,
+		HistorySizes: []int{200, 10},
+		Probes:       5,
+		Engine:       eng,
+		Worker:       testWorker,
+		TempDir:      t.TempDir(),
+		Progress:     &progress,
+	})
+	if err != nil {
+		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
+	}
+
+	wl := rep.Workload
+	if wl.Generated == 0 || wl.Samples == 0 || wl.Resources != wl.Generated+wl.Samples || wl.Bytes <= 0 || wl.Patients < 20 {
+		t.Errorf("workload %+v: want generated and sample resources adding up, bytes, at least 20 patients", wl)
+	}
+	if got := wl.Relevant + wl.Irrelevant + wl.NotRead + wl.Rejected; got != wl.Resources {
+		t.Errorf("classes add up to %d, want %d resources", got, wl.Resources)
+	}
+	if wl.Relevant == 0 || wl.Irrelevant == 0 || wl.RelevantFraction <= 0 || wl.RelevantFraction >= 1 {
+		t.Errorf("relevant %d, irrelevant %d, fraction %v: want some of each", wl.Relevant, wl.Irrelevant, wl.RelevantFraction)
+	}
+	for name, tp := range map[string]Throughput{"P": rep.Parse, "publish": rep.Publish, "N": rep.NATS, "E": rep.EndToEnd} {
+		if tp.Resources <= 0 || tp.Seconds <= 0 || tp.PerSecond <= 0 {
+			t.Errorf("%s = %+v: want resources, time and a rate", name, tp)
+		}
+	}
+	if rep.NATS.Resources != wl.Resources || rep.EndToEnd.Resources != wl.Resources || rep.Parse.Resources != wl.Resources {
+		t.Errorf("P, N and E handled %d, %d and %d resources, want the workload's %d",
+			rep.Parse.Resources, rep.NATS.Resources, rep.EndToEnd.Resources, wl.Resources)
+	}
+	if rep.EOverP <= 0 || rep.EOverN <= 0 || rep.EOverN > 2 {
+		// The worker also fetches and acks every message: it cannot drain
+		// much faster than the bare consumer.
+		t.Errorf("E/P %v, E/N %v: want positive, E/N not far above 1", rep.EOverP, rep.EOverN)
+	}
+	if s := rep.Irrelevant; s.Resources != wl.Irrelevant || s.MapSeconds <= 0 || s.ParseSeconds <= 0 || s.Ratio <= 0 {
+		t.Errorf("irrelevant %+v: want the %d irrelevant resources timed both ways", s, wl.Irrelevant)
+	}
+	l := rep.Latency
+	if l.OfferedPerSecond <= 0 || l.Published <= 0 || l.Samples <= 0 || l.Events < l.Samples || l.P50Ms <= 0 || l.P99Ms < l.P50Ms {
+		t.Errorf("latency %+v: want events matched to publishes, 0 < p50 <= p99", l)
+	}
+	if len(rep.History) != 2 || rep.History[0].Prior != 10 || rep.History[1].Prior != 200 {
+		t.Fatalf("history %+v: want the sizes 10 and 200, in order", rep.History)
+	}
+	for _, h := range rep.History {
+		if h.Probes != 5 || h.MedianMs <= 0 || h.StateBytes <= 0 {
+			t.Errorf("history %+v: want 5 probes, a median and the record's size", h)
+		}
+	}
+	if rep.HistoryRatio <= 0 {
+		t.Errorf("history ratio %v", rep.HistoryRatio)
+	}
+	if _, err := os.Stat("/proc/self/status"); err == nil && rep.WorkerPeakRSS < 1<<20 {
+		t.Errorf("worker peak RSS %d bytes: want at least 1 MiB", rep.WorkerPeakRSS)
+	}
+	if rep.State.Patients < 20 || rep.State.BytesPerPatient <= 0 {
+		t.Errorf("state %+v: want a record for every patient", rep.State)
+	}
+	if len(rep.Targets) != 4 {
+		t.Errorf("targets %+v: want 4", rep.Targets)
+	}
+
+	var table bytes.Buffer
+	if err := rep.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"machine:", "workload:", "parse ceiling", "NATS publish", "NATS drain", "worker drain",
+		"E/P", "E/N", "map / parse", "p50", "p99", "per event after 10 prior", "per event after 200 prior", "200 / 10",
+		"peak RSS", "state per patient", "target >= 0.8", "target < 0.25", "target <= 20 ms", "target <= 1.2x"} {
+		if !strings.Contains(table.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, table.String())
+		}
+	}
+	var js bytes.Buffer
+	if err := rep.WriteJSON(&js); err != nil {
+		t.Fatal(err)
+	}
+	var back Report
+	if err := json.Unmarshal(js.Bytes(), &back); err != nil || back.EndToEnd != rep.EndToEnd {
+		t.Errorf("JSON does not read back: %v", err)
+	}
+	t.Logf("\n%s", table.String())
+}
+
+func TestVmHWM(t *testing.T) {
+	got, err := vmHWM(strings.NewReader("Name:\tx\nVmPeak:\t  2000 kB\nVmHWM:\t    1536 kB\nVmRSS:\t 1000 kB\n"))
+	if err != nil || got != 1536<<10 {
+		t.Errorf("vmHWM = %d, %v; want %d", got, err, 1536<<10)
+	}
+	if _, err := vmHWM(strings.NewReader("Name:\tx\n")); err == nil {
+		t.Error("vmHWM without the line: want an error")
+	}
+}
+
+func TestPercentile(t *testing.T) {
+	var ds []time.Duration
+	for i := 1; i <= 100; i++ {
+		ds = append(ds, time.Duration(101-i)*time.Millisecond)
+	}
+	if p := percentile(ds, 50); p != 50*time.Millisecond {
+		t.Errorf("p50 = %v", p)
+	}
+	if p := percentile(ds, 99); p != 99*time.Millisecond {
+		t.Errorf("p99 = %v", p)
+	}
+	if p := percentile(ds[:1], 99); p != 100*time.Millisecond {
+		t.Errorf("p99 of one = %v", p)
+	}
+}
+
+func TestGroup(t *testing.T) {
+	for n, want := range map[int]string{0: "0", 999: "999", 1000: "1,000", 65718: "65,718", 1234567: "1,234,567", -1500: "-1,500"} {
+		if got := group(n); got != want {
+			t.Errorf("group(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

@@ -1,0 +1,145 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trialscout/trialscout/streams"
+	"github.com/trialscout/trialscout/workload"
+)
+
+// historyPoint is the cost of handling one relevant resource of a patient
+// who already has prior resources: the worker's whole path for one message
+// (map, load the record, apply, evaluate, store, publish events, ack).
+type historyPoint struct {
+	prior  int
+	probes []time.Duration
+	// stateBytes is the patient's stored record after the history.
+	stateBytes int64
+}
+
+func (h historyPoint) median() time.Duration { return percentile(h.probes, 50) }
+
+// historyTail is how many resources are generated after the history, from
+// which the probes are drawn: enough for the relevant ones wanted.
+const historyTail = 300
+
+// historyItems generates one patient with prior+historyTail resources over
+// five years: the history is the first prior of them, the probes the last
+// relevant ones of the rest, so that at every size they are the patient's
+// most recent data.
+func historyItems(backlog workload.Config, prior, probes int) (history, probe []item, err error) {
+	wc := workload.Config{Patients: 1, Seed: backlog.Seed, AsOf: backlog.AsOf, PerPatient: backlog.PerPatient,
+		LongHistory: 1, LongHistoryLen: prior + historyTail}
+	rs, err := workload.Generate(wc)
+	if err != nil {
+		return nil, nil, fmt.Errorf("history workload: %w", err)
+	}
+	items := make([]item, len(rs))
+	for i, r := range rs {
+		if items[i], err = generatedItem(r); err != nil {
+			return nil, nil, err
+		}
+	}
+	for i := len(items) - 1; i >= prior && len(probe) < probes; i-- {
+		if items[i].genRelevant {
+			probe = append(probe, items[i])
+		}
+	}
+	slices.Reverse(probe)
+	if len(probe) == 0 {
+		return nil, nil, fmt.Errorf("history workload: no relevant resource after the first %d", prior)
+	}
+	return items[:prior], probe, nil
+}
+
+// measureHistory builds the history on a fresh server with an in-process
+// worker (fetching and handling as Worker.Run does), then publishes each
+// probe, fetches it and times HandleBatch on it alone.
+func measureHistory(ctx context.Context, cfg Config, dir string, prior int) (historyPoint, error) {
+	hp := historyPoint{prior: prior}
+	history, probes, err := historyItems(cfg.Workload, prior, cfg.Probes)
+	if err != nil {
+		return hp, err
+	}
+	// The history is stored first (one message per resource, as a feed
+	// sends it), then drained by the worker on a server with its settings.
+	if err := seedStore(ctx, dir, history); err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	srv, err := startServer(ctx, dir)
+	if err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	defer srv.stop()
+	asOf := cfg.Workload.AsOf
+	w, err := streams.NewWorker(srv.js, cfg.Engine, streams.Config{}, streams.WithClock(func() time.Time { return asOf }))
+	if err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	cons, err := w.Setup(ctx)
+	if err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	for handled := 0; handled < len(history); {
+		if ctx.Err() != nil {
+			return hp, fmt.Errorf("history %d: %w", prior, ctx.Err())
+		}
+		msgs, err := fetchLikeWorker(cons)
+		if err != nil {
+			return hp, fmt.Errorf("history %d: fetch: %w", prior, err)
+		}
+		w.HandleBatch(ctx, msgs)
+		handled += len(msgs)
+	}
+	if _, err := waitSettled(ctx, cons, nil); err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	if hp.stateBytes, _, err = stateSize(ctx, srv.js); err != nil {
+		return hp, fmt.Errorf("history %d: %w", prior, err)
+	}
+	for _, p := range probes {
+		d, err := handleOne(ctx, srv.js, cons, w, p)
+		if err != nil {
+			return hp, fmt.Errorf("history %d: probe %s: %w", prior, p.ref, err)
+		}
+		hp.probes = append(hp.probes, d)
+	}
+	return hp, nil
+}
+
+// handleOne publishes the item, fetches it and times the worker's handling.
+func handleOne(ctx context.Context, js jetstream.JetStream, cons jetstream.Consumer, w *streams.Worker, it item) (time.Duration, error) {
+	m := nats.NewMsg(it.subject)
+	m.Data = it.json
+	if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(it.msgID)); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
+	if err != nil {
+		return 0, fmt.Errorf("fetch: %w", err)
+	}
+	msgs, err := collect(batch)
+	if err != nil {
+		return 0, fmt.Errorf("fetch: %w", err)
+	}
+	if len(msgs) != 1 {
+		return 0, fmt.Errorf("fetched %d messages, want the one published", len(msgs))
+	}
+	start := time.Now()
+	w.HandleBatch(ctx, msgs)
+	return time.Since(start), nil
+}
+
+// historyRatio is the median cost at the largest history over the smallest.
+func historyRatio(hs []historyPoint) float64 {
+	if len(hs) < 2 || hs[0].median() <= 0 {
+		return 0
+	}
+	return float64(hs[len(hs)-1].median()) / float64(hs[0].median())
+}
