@@ -30,6 +30,9 @@ type Config struct {
 	// being published again after a crash: 10m.
 	DuplicateWindow time.Duration
 	TickInterval    time.Duration // how often due re-evaluations are checked: 1s
+	// StateCache is how many decoded patient records the worker keeps
+	// between messages (checked against the bucket's revision): 1024.
+	StateCache int
 }
 
 func (c Config) withDefaults() Config {
@@ -66,6 +69,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DuplicateWindow == 0 {
 		c.DuplicateWindow = 10 * time.Minute
+	}
+	if c.StateCache == 0 {
+		c.StateCache = 1024
 	}
 	if c.TickInterval == 0 {
 		c.TickInterval = time.Second

@@ -62,16 +62,30 @@ var _ StateStore = kvStore{}
 func key(patient string) string { return patient }
 
 func (s kvStore) Load(ctx context.Context, patient string) (*State, uint64, error) {
+	data, rev, err := s.raw(ctx, patient)
+	if err != nil || rev == 0 {
+		return newState(patient), 0, err
+	}
+	st, err := s.decode(patient, data, rev)
+	return st, rev, err
+}
+
+// raw reads a record's bytes and revision; revision 0 when there is none.
+func (s kvStore) raw(ctx context.Context, patient string) ([]byte, uint64, error) {
 	e, err := s.kv.Get(ctx, key(patient))
 	if errors.Is(err, jetstream.ErrKeyNotFound) {
-		return newState(patient), 0, nil
+		return nil, 0, nil
 	}
 	if err != nil {
 		return nil, 0, fmt.Errorf("load %s: %w", patient, err)
 	}
+	return e.Value(), e.Revision(), nil
+}
+
+func (s kvStore) decode(patient string, data []byte, rev uint64) (*State, error) {
 	st := &State{}
-	if err := json.Unmarshal(e.Value(), st); err != nil {
-		return nil, 0, fmt.Errorf("load %s: corrupt record at revision %d: %w", patient, e.Revision(), err)
+	if err := json.Unmarshal(data, st); err != nil {
+		return nil, fmt.Errorf("load %s: corrupt record at revision %d: %w", patient, rev, err)
 	}
 	if st.Facts == nil {
 		st.Facts = facts.NewPatient(patient)
@@ -79,7 +93,7 @@ func (s kvStore) Load(ctx context.Context, patient string) (*State, uint64, erro
 	if st.Evaluations == nil {
 		st.Evaluations = map[string]*evaluator.Evaluation{}
 	}
-	return st, e.Revision(), nil
+	return st, nil
 }
 
 func (s kvStore) Save(ctx context.Context, patient string, st *State, rev uint64) (uint64, error) {

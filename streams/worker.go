@@ -71,7 +71,7 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.store = kvStore{kv}
+	w.store = newCachedStore(kvStore{kv}, w.cfg.StateCache)
 	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.cfg.InputStream, jetstream.ConsumerConfig{
 		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
 		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
