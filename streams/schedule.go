@@ -1,12 +1,15 @@
 package streams
 
 import (
+	"bytes"
 	"container/heap"
 	"context"
+	"encoding/json"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 )
 
@@ -51,6 +54,12 @@ func (s *schedule) set(patient string, at time.Time) {
 	heap.Push(&s.heap, dueEntry{patient, at})
 }
 
+func (s *schedule) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.due)
+}
+
 // popDue returns the patients due at or before now with their due times.
 func (s *schedule) popDue(now time.Time) []dueEntry {
 	s.mu.Lock()
@@ -66,19 +75,79 @@ func (s *schedule) popDue(now time.Time) []dueEntry {
 	return out
 }
 
-func (w *Worker) loadSchedule(ctx context.Context) error {
-	keys, err := w.store.Keys(ctx)
+// watchSchedule follows every write to the state bucket, this worker's and
+// the others', and keeps the schedule of time-driven re-evaluations: any
+// worker then re-evaluates any patient when due, and a worker that stops
+// takes nobody's schedule with it. It returns once the records already in
+// the bucket are scheduled; the watch goes on until ctx ends.
+func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error {
+	watcher, err := kv.WatchAll(ctx)
 	if err != nil {
-		return fmt.Errorf("list state: %w", err)
+		return fmt.Errorf("watch %s: %w", w.cfg.StateBucket, err)
 	}
-	for _, k := range keys {
-		st, _, err := w.store.Load(ctx, k)
-		if err != nil {
-			return err
+	loaded := make(chan struct{})
+	go func() {
+		defer watcher.Stop() //nolint:errcheck // ends with ctx anyway
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case e, ok := <-watcher.Updates():
+				switch {
+				case !ok:
+					return
+				case e == nil: // the records present at the start are all in
+					close(loaded)
+				default:
+					w.scheduleEntry(e)
+				}
+			}
 		}
-		w.due.set(k, st.Due())
+	}()
+	select {
+	case <-loaded:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
 	}
-	return nil
+}
+
+func (w *Worker) scheduleEntry(e jetstream.KeyValueEntry) {
+	if e.Operation() != jetstream.KeyValuePut {
+		w.due.set(e.Key(), time.Time{})
+		return
+	}
+	at, err := nextCheck(e.Value())
+	if err != nil {
+		w.log.Warn("unreadable record in the state bucket", zap.String("patient_key", e.Key()), zap.Uint64("revision", e.Revision()), zap.Error(err))
+		return
+	}
+	w.due.set(e.Key(), at)
+}
+
+// nextCheck reads a record's next_check from its first field, without
+// decoding the rest; a record written before that field existed is
+// decoded in full.
+func nextCheck(data []byte) (time.Time, error) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return time.Time{}, fmt.Errorf("record is not a JSON object")
+	}
+	if tok, err := dec.Token(); err == nil && tok == "next_check" {
+		var at *time.Time
+		if err := dec.Decode(&at); err != nil {
+			return time.Time{}, fmt.Errorf("next_check: %w", err)
+		}
+		if at == nil {
+			return time.Time{}, nil
+		}
+		return *at, nil
+	}
+	var st State
+	if err := json.Unmarshal(data, &st); err != nil {
+		return time.Time{}, err
+	}
+	return st.Due(), nil
 }
 
 // CheckDue re-evaluates every patient whose valid_until has passed, with no

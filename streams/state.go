@@ -15,7 +15,11 @@ import (
 
 // State is one patient's record in the state bucket.
 type State struct {
-	Facts *facts.Patient `json:"facts"`
+	// NextCheck is Due() as of the last write, first in the record so that
+	// every worker's schedule can read it from a watch of the bucket
+	// without decoding the rest (see nextCheck).
+	NextCheck *time.Time     `json:"next_check"`
+	Facts     *facts.Patient `json:"facts"`
 	// Evaluations holds each trial's last evaluation, by trial id.
 	Evaluations map[string]*evaluator.Evaluation `json:"evaluations"`
 	// Outbox holds events written with the state and not yet known to be
@@ -97,6 +101,10 @@ func (s kvStore) decode(patient string, data []byte, rev uint64) (*State, error)
 }
 
 func (s kvStore) Save(ctx context.Context, patient string, st *State, rev uint64) (uint64, error) {
+	st.NextCheck = nil
+	if due := st.Due(); !due.IsZero() {
+		st.NextCheck = &due
+	}
 	data, err := json.Marshal(st)
 	if err != nil {
 		return 0, fmt.Errorf("save %s: %w", patient, err)

@@ -64,8 +64,8 @@ func NewWorker(js jetstream.JetStream, eng *engine.Evaluator, cfg Config, opts .
 // Ready is closed once the worker has its streams and state and consumes.
 func (w *Worker) Ready() <-chan struct{} { return w.ready }
 
-// Setup creates (or finds) the streams and bucket and loads the schedule of
-// time-driven re-evaluations from the stored state.
+// Setup creates (or finds) the streams and bucket, and starts following the
+// bucket for the schedule of time-driven re-evaluations (until ctx ends).
 func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	kv, err := Ensure(ctx, w.js, w.cfg)
 	if err != nil {
@@ -79,7 +79,7 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s on %s: %w", w.cfg.Consumer, w.cfg.InputStream, err)
 	}
-	return cons, w.loadSchedule(ctx)
+	return cons, w.watchSchedule(ctx, kv)
 }
 
 // Run consumes until ctx ends: it stops fetching, finishes and acks the
