@@ -1,8 +1,10 @@
 package evaluator
 
 import (
+	"errors"
 	"fmt"
 	"math"
+	"strconv"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
@@ -32,7 +34,7 @@ func (c *evalContext) crclAtLeast(min float64) tri {
 	if !ok {
 		return c.record(unknown, "CrCl: no birth date on record")
 	}
-	sexFactor := map[string]float64{"male": 1, "female": 0.85}[c.p.Demographics.Gender]
+	sexFactor := cockcroftSexFactor(c.p.Demographics.Gender)
 	if sexFactor == 0 {
 		return c.record(unknown, fmt.Sprintf("CrCl: sex %q cannot be used in Cockcroft-Gault", c.p.Demographics.Gender), pref)
 	}
@@ -52,8 +54,21 @@ func (c *evalContext) crclAtLeast(min float64) tri {
 		op = "<"
 	}
 	evidence := append(append([]string{pref}, crRef...), wtRef...)
-	return c.record(triOf(ok), fmt.Sprintf("CrCl %s mL/min (Cockcroft-Gault: age %d, %s, weight %s kg, creatinine %s mg/dL) %s %s",
-		num(math.Round(crcl*10)/10), a, c.p.Demographics.Gender, num(round3(wt)), num(round3(cr)), op, num(min)), evidence...)
+	return c.recordBy(triOf(ok), func() string {
+		return "CrCl " + num(math.Round(crcl*10)/10) + " mL/min (Cockcroft-Gault: age " + strconv.Itoa(a) + ", " + c.p.Demographics.Gender +
+			", weight " + num(round3(wt)) + " kg, creatinine " + num(round3(cr)) + " mg/dL) " + op + " " + num(min)
+	}, evidence...)
+}
+
+// cockcroftSexFactor is 0 for a sex the formula has no factor for.
+func cockcroftSexFactor(gender string) float64 {
+	switch gender {
+	case "male":
+		return 1
+	case "female":
+		return 0.85
+	}
+	return 0
 }
 
 // latestValue is the latest result of a concept in its window, in its unit.
@@ -61,7 +76,7 @@ func (c *evalContext) latestValue(name string) (float64, []string, error) {
 	k := c.concept(name)
 	o := c.latest(k)
 	if o == nil {
-		return 0, nil, fmt.Errorf("%s", c.noResult(k))
+		return 0, nil, errors.New(c.noResult(k))
 	}
 	v, err := c.quantity(o, k)
 	return v, []string{o.Ref}, err
@@ -72,14 +87,16 @@ func (c *evalContext) roomAirSpO2Above(min float64) tri {
 	if !ok {
 		return unknown
 	}
-	shown := fmt.Sprintf("SpO2 %s %% on %s", num(round3(v)), day(o.Effective))
+	shown := func() string { return "SpO2 " + num(round3(v)) + " % on " + day(o.Effective) }
 	if atMost(v, min) {
-		return c.record(no, fmt.Sprintf("%s <= %s", shown, num(min)), o.Ref)
+		return c.recordBy(no, func() string { return shown() + " <= " + num(min) }, o.Ref)
 	}
 	if why, ref := c.supplemented(o); why != "" {
-		return c.record(no, fmt.Sprintf("%s > %s but not on room air: %s", shown, num(min), why), o.Ref, ref)
+		return c.recordBy(no, func() string { return shown() + " > " + num(min) + " but not on room air: " + why }, o.Ref, ref)
 	}
-	return c.record(yes, fmt.Sprintf("%s > %s, no oxygen supplementation recorded within %s", shown, num(min), c.span("oxygen_match")), o.Ref)
+	return c.recordBy(yes, func() string {
+		return shown() + " > " + num(min) + ", no oxygen supplementation recorded within " + c.span("oxygen_match").String()
+	}, o.Ref)
 }
 
 // supplemented finds oxygen given with the SpO2 measurement: a flow > 0 or
@@ -93,30 +110,42 @@ func (c *evalContext) supplemented(spo2 *facts.Observation) (string, string) {
 	}
 	match := c.span("oxygen_match")
 	for _, name := range []string{"oxygen-flow", "fio2"} {
-		for _, o := range c.idx.obs[name] {
+		// The newest observation of the name that shows oxygen.
+		var found *facts.Observation
+		var why string
+		for _, o := range c.idx.obs[c.concept(name).slot] {
+			if found != nil && !newer(o, found) {
+				continue
+			}
 			if o.Effective.Before(match.Before(spo2.Effective)) || o.Effective.After(match.After(spo2.Effective)) {
 				continue
 			}
-			if why := c.oxygenValue(o.Concepts, o.Value, o); why != "" {
-				return fmt.Sprintf("%s at %s", why, day(o.Effective)), o.Ref
+			if w := c.oxygenValue(o.Concepts, o.Value, o); w != "" {
+				found, why = o, w
 			}
+		}
+		if found != nil {
+			return why + " at " + day(found.Effective), found.Ref
 		}
 	}
 	return "", ""
 }
 
+// oxygenLimits are the values above which oxygen was given: any flow, or
+// an FiO2 above room air's 21 %.
+var oxygenLimits = map[string]float64{"oxygen-flow": 0, "fio2": 21}
+
 func (c *evalContext) oxygenValue(concepts []string, v facts.Value, o *facts.Observation) string {
 	if v.Kind != facts.QuantityValue {
 		return ""
 	}
-	limits := map[string]float64{"oxygen-flow": 0, "fio2": 21}
 	for _, name := range []string{"oxygen-flow", "fio2"} {
 		if !has(concepts, name) {
 			continue
 		}
 		k := c.concept(name)
 		x, err := convert(v.Quantity, k, o.Effective)
-		if err == nil && above(x, limits[name]) {
+		if err == nil && above(x, oxygenLimits[name]) {
 			return fmt.Sprintf("%s %s %s", k.Title, num(round3(x)), k.Unit)
 		}
 	}

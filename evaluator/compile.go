@@ -11,6 +11,7 @@ import (
 	"cel.dev/cel-go/common/types"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
+	"github.com/trialscout/trialscout/ucum"
 )
 
 // Program is a compiled trial, ready to evaluate patients. It is safe for
@@ -18,7 +19,9 @@ import (
 type Program struct {
 	trial    Trial
 	concepts map[string]*compiledConcept
-	rules    []compiledRule
+	// slots lists the concepts by their slot, for per-concept tables.
+	slots []*compiledConcept
+	rules []compiledRule
 	// horizon is the longest window any concept reads: older observations
 	// can never matter again.
 	horizon Span
@@ -26,7 +29,13 @@ type Program struct {
 
 type compiledConcept struct {
 	Concept
+	slot   int // its index in Program.slots
 	window Span
+	// dimensionless: a result without a unit is read as in Unit.
+	dimensionless bool
+	// negative and positive are the coded answers that decide a
+	// qualitative result: the trial's, then the concept's own.
+	negative, positive []facts.Coding
 }
 
 type compiledRule struct {
@@ -97,7 +106,9 @@ func (c *compiler) compileConcepts() {
 			c.fail(k.Line, 0, "concept %q is defined twice", k.Name)
 			continue
 		}
-		cc := &compiledConcept{Concept: k}
+		cc := &compiledConcept{Concept: k, dimensionless: ucum.Dimensionless(k.Unit),
+			negative: append(append([]facts.Coding{}, c.trial.Negative...), k.NegativeCodes...),
+			positive: append(append([]facts.Coding{}, c.trial.Positive...), k.PositiveCodes...)}
 		if k.Window != "" {
 			w, err := c.resolveSpan(k.Window)
 			if err != nil {
@@ -111,7 +122,9 @@ func (c *compiler) compileConcepts() {
 		if k.Title == "" {
 			cc.Title = k.Name
 		}
+		cc.slot = len(c.prog.slots)
 		c.prog.concepts[k.Name] = cc
+		c.prog.slots = append(c.prog.slots, cc)
 		specs = append(specs, k.spec())
 	}
 	if _, err := facts.NewVocabulary(specs); err != nil {

@@ -2,7 +2,6 @@ package evaluator
 
 import (
 	"reflect"
-	"sort"
 	"time"
 
 	"cel.dev/cel-go/common/types"
@@ -37,20 +36,26 @@ type finding struct {
 // patientType is the CEL type of the `patient` variable.
 var patientType = types.NewOpaqueType("trialscout.Patient")
 
-// evalContext is one evaluation of one criterion rule: the facts, the time,
-// and what the rule functions found. It is the runtime value of `patient`.
+// evalContext is one pass over a trial's criteria at one instant: the
+// facts, the time, and what the rule functions found for the criterion
+// being decided. It is the runtime value of `patient`.
 type evalContext struct {
 	prog *Program
 	p    *facts.Patient
 	asOf time.Time
 	idx  *index
+	// quiet is set when only results are wanted (the validity checks):
+	// functions then skip building reasons.
+	quiet bool
+	// vars is the CEL activation, made once per pass.
+	vars map[string]any
 	// exps caches the medication exposures at asOf, shared by the criteria
-	// of one evaluation.
-	exps     *[]*exposure
+	// of one pass; nil until first asked for.
+	exps     []*exposure
 	findings []finding
 	// next collects instants after asOf at which a function's answer could
 	// change with no new data; valid_until is drawn from them.
-	next *[]time.Time
+	next []time.Time
 }
 
 func (c *evalContext) record(outcome tri, reason string, evidence ...string) tri {
@@ -58,10 +63,21 @@ func (c *evalContext) record(outcome tri, reason string, evidence ...string) tri
 	return outcome
 }
 
+// recordBy is record with a reason that costs something to write: why is
+// called only when reasons are wanted, as validity checks need outcomes
+// alone.
+func (c *evalContext) recordBy(outcome tri, why func() string, evidence ...string) tri {
+	reason := ""
+	if !c.quiet {
+		reason = why()
+	}
+	return c.record(outcome, reason, evidence...)
+}
+
 // changesAt notes a later instant at which some answer could change.
 func (c *evalContext) changesAt(t time.Time) {
 	if t.After(c.asOf) {
-		*c.next = append(*c.next, t)
+		c.next = append(c.next, t)
 	}
 }
 
@@ -71,39 +87,3 @@ func (c *evalContext) ConvertToType(ref.Type) ref.Val            { return c }
 func (c *evalContext) Equal(other ref.Val) ref.Val               { return types.Bool(other == c) }
 func (c *evalContext) Type() ref.Type                            { return patientType }
 func (c *evalContext) Value() any                                { return c }
-
-// index groups the patient's usable observations by concept, newest first,
-// once per evaluation.
-type index struct {
-	obs map[string][]*facts.Observation
-}
-
-var usableStatus = map[string]bool{"final": true, "amended": true, "corrected": true}
-
-func newIndex(p *facts.Patient) *index {
-	ix := &index{obs: map[string][]*facts.Observation{}}
-	for _, o := range p.Observations {
-		if !usableStatus[o.Status] || o.Effective.IsZero() {
-			continue
-		}
-		for _, c := range o.Concepts {
-			ix.obs[c] = append(ix.obs[c], o)
-		}
-	}
-	for _, list := range ix.obs {
-		sort.Slice(list, func(i, j int) bool { return newer(list[i], list[j]) })
-	}
-	return ix
-}
-
-// newer orders observations for "latest": effective time, then the later
-// meta.lastUpdated, then the larger id.
-func newer(a, b *facts.Observation) bool {
-	if !a.Effective.Equal(b.Effective) {
-		return a.Effective.After(b.Effective)
-	}
-	if !a.LastUpdated.Equal(b.LastUpdated) {
-		return a.LastUpdated.After(b.LastUpdated)
-	}
-	return a.Ref > b.Ref
-}

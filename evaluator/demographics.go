@@ -1,7 +1,7 @@
 package evaluator
 
 import (
-	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -46,5 +46,7 @@ func (c *evalContext) ageBetween(min, max int) tri {
 	if !in {
 		verb = "is outside"
 	}
-	return c.record(triOf(in), fmt.Sprintf("age %d at %s %s %d-%d", a, day(c.asOf), verb, min, max), ref)
+	return c.recordBy(triOf(in), func() string {
+		return "age " + strconv.Itoa(a) + " at " + day(c.asOf) + " " + verb + " " + strconv.Itoa(min) + "-" + strconv.Itoa(max)
+	}, ref)
 }

@@ -58,14 +58,15 @@ func (s Span) add(t time.Time, sign int) time.Time {
 	return t.AddDate(n, 0, 0)
 }
 
+var spanNames = map[string]string{"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "y": "year"}
+
 // String returns the span as written, e.g. "28 days".
 func (s Span) String() string {
-	names := map[string]string{"min": "minute", "h": "hour", "d": "day", "wk": "week", "mo": "month", "y": "year"}
-	name := names[s.Unit]
+	name := spanNames[s.Unit]
 	if s.N != 1 {
 		name += "s"
 	}
-	return fmt.Sprintf("%d %s", s.N, name)
+	return strconv.Itoa(s.N) + " " + name
 }
 
 // epoch is a fixed instant for comparing spans of calendar units.

@@ -69,10 +69,10 @@ func placed(m *facts.Medication) statement {
 }
 
 // exposures merges the patient's medication records up to now into one
-// exposure per ingredient episode. Computed once per evaluation.
+// exposure per ingredient episode. Computed once per pass.
 func (c *evalContext) exposures() []*exposure {
-	if *c.exps != nil {
-		return *c.exps
+	if c.exps != nil {
+		return c.exps
 	}
 	byIngredient := map[string][]statement{}
 	for _, m := range c.p.Medications {
@@ -104,7 +104,7 @@ func (c *evalContext) exposures() []*exposure {
 	if out == nil {
 		out = []*exposure{}
 	}
-	*c.exps = out
+	c.exps = out
 	return out
 }
 

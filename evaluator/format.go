@@ -20,12 +20,42 @@ func round3(v float64) float64 {
 }
 
 // day formats an instant as its date, or date and time when it has one.
+// Reasons name many instants, so the usual years are written by hand
+// rather than through time.Format's layout interpreter.
 func day(t time.Time) string {
 	t = t.UTC()
-	if t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 {
-		return t.Format("2006-01-02")
+	y, mo, d := t.Date()
+	h, mi, s := t.Clock()
+	midnight := h == 0 && mi == 0 && s == 0
+	if y < 0 || y > 9999 {
+		if midnight {
+			return t.Format("2006-01-02")
+		}
+		return t.Format("2006-01-02T15:04Z")
 	}
-	return t.Format("2006-01-02T15:04Z")
+	var buf [len("2006-01-02T15:04Z")]byte
+	b := appendDigits(buf[:0], y, 4)
+	b = appendDigits(append(b, '-'), int(mo), 2)
+	b = appendDigits(append(b, '-'), d, 2)
+	if !midnight {
+		b = appendDigits(append(b, 'T'), h, 2)
+		b = appendDigits(append(b, ':'), mi, 2)
+		b = append(b, 'Z')
+	}
+	return string(b)
+}
+
+// appendDigits writes a non-negative n zero-padded to width digits.
+func appendDigits(b []byte, n, width int) []byte {
+	start := len(b)
+	for range width {
+		b = append(b, '0')
+	}
+	for i := len(b) - 1; i >= start && n > 0; i-- {
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return b
 }
 
 func joinReasons(rs []string) string { return strings.Join(rs, "; ") }

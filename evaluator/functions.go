@@ -115,6 +115,10 @@ func (f *function) declaration() cel.EnvOption {
 	return cel.Function(f.name, cel.MemberOverload("patient_"+f.name, params, cel.BoolType, binding))
 }
 
+// unknownVal is every function's unknown. CEL never changes an Unknown
+// (merging makes a new one), so one value serves all evaluations.
+var unknownVal = types.NewUnknown(0, nil)
+
 func toVal(t tri) ref.Val {
 	switch t {
 	case yes:
@@ -122,7 +126,7 @@ func toVal(t tri) ref.Val {
 	case no:
 		return types.False
 	}
-	return types.NewUnknown(0, nil)
+	return unknownVal
 }
 
 // FunctionDoc documents one function rules may call.

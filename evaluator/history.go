@@ -2,7 +2,7 @@ package evaluator
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,16 +71,10 @@ func present(verification string) bool {
 	return verification != "refuted" && verification != "entered-in-error"
 }
 
-// conditions returns the present Conditions of a concept in a stable order.
+// conditions returns the present Conditions of a concept in reference
+// order. The slice is shared: callers must not change it.
 func (c *evalContext) conditions(concept string) []*facts.Condition {
-	var out []*facts.Condition
-	for _, cond := range c.p.Conditions {
-		if has(cond.Concepts, concept) && present(cond.Verification) {
-			out = append(out, cond)
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Ref < out[j].Ref })
-	return out
+	return c.idx.conditions[concept]
 }
 
 // start is a Condition's start: onset, else birthDate + onsetAge, else recordedDate.
@@ -126,9 +120,9 @@ func (c *evalContext) hasCondition(concept string) tri {
 	k := c.concept(concept)
 	conds := c.conditions(concept)
 	if len(conds) == 0 {
-		return c.record(no, fmt.Sprintf("no %s condition on record", k.Title))
+		return c.recordBy(no, func() string { return "no " + k.Title + " condition on record" })
 	}
-	return c.record(yes, fmt.Sprintf("%s on record (%s)", k.Title, conditionNames(conds)), refsOf(conds)...)
+	return c.recordBy(yes, func() string { return k.Title + " on record (" + conditionNames(conds) + ")" }, refsOf(conds)...)
 }
 
 func (c *evalContext) activeCondition(concept string) tri {
@@ -140,16 +134,16 @@ func (c *evalContext) activeCondition(concept string) tri {
 		}
 	}
 	if len(act) == 0 {
-		return c.record(no, fmt.Sprintf("no active %s condition on record", k.Title))
+		return c.recordBy(no, func() string { return "no active " + k.Title + " condition on record" })
 	}
-	return c.record(yes, fmt.Sprintf("active %s (%s)", k.Title, conditionNames(act)), refsOf(act)...)
+	return c.recordBy(yes, func() string { return "active " + k.Title + " (" + conditionNames(act) + ")" }, refsOf(act)...)
 }
 
 func (c *evalContext) conditionSince(concept string, s Span) tri {
 	k := c.concept(concept)
 	conds := c.conditions(concept)
 	if len(conds) == 0 {
-		return c.record(no, fmt.Sprintf("no %s condition on record", k.Title))
+		return c.recordBy(no, func() string { return "no " + k.Title + " condition on record" })
 	}
 	var earliest time.Time
 	var from *facts.Condition
@@ -164,9 +158,13 @@ func (c *evalContext) conditionSince(concept string, s Span) tri {
 	limit := s.Before(c.asOf)
 	if earliest.After(limit) {
 		c.changesAt(s.After(earliest))
-		return c.record(no, fmt.Sprintf("%s since %s, less than %s before %s", k.Title, day(earliest), s, day(c.asOf)), from.Ref)
+		return c.recordBy(no, func() string {
+			return k.Title + " since " + day(earliest) + ", less than " + s.String() + " before " + day(c.asOf)
+		}, from.Ref)
 	}
-	return c.record(yes, fmt.Sprintf("%s since %s, at least %s before %s", k.Title, day(earliest), s, day(c.asOf)), from.Ref)
+	return c.recordBy(yes, func() string {
+		return k.Title + " since " + day(earliest) + ", at least " + s.String() + " before " + day(c.asOf)
+	}, from.Ref)
 }
 
 // conditionWithin: the start falls in (now-span, now], or the active span
@@ -176,7 +174,7 @@ func (c *evalContext) conditionWithin(concept string, s Span) tri {
 	k := c.concept(concept)
 	from := s.Before(c.asOf)
 	var hits []*facts.Condition
-	var when []string
+	var starts []time.Time
 	for _, cond := range c.conditions(concept) {
 		st := c.start(cond)
 		end := st
@@ -189,15 +187,21 @@ func (c *evalContext) conditionWithin(concept string, s Span) tri {
 			continue
 		}
 		hits = append(hits, cond)
-		when = append(when, fmt.Sprintf("%s from %s", cond.Display, day(st)))
+		starts = append(starts, st)
 		if end.Before(c.asOf) {
 			c.changesAt(s.After(end))
 		}
 	}
 	if len(hits) == 0 {
-		return c.record(no, fmt.Sprintf("no %s in the %s up to %s", k.Title, s, day(c.asOf)))
+		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
 	}
-	return c.record(yes, fmt.Sprintf("%s in the %s up to %s (%s)", k.Title, s, day(c.asOf), strings.Join(when, ", ")), refsOf(hits)...)
+	return c.recordBy(yes, func() string {
+		when := make([]string, len(hits))
+		for i, cond := range hits {
+			when[i] = cond.Display + " from " + day(starts[i])
+		}
+		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + " (" + strings.Join(when, ", ") + ")"
+	}, refsOf(hits)...)
 }
 
 func conditionNames(conds []*facts.Condition) string {
@@ -219,7 +223,7 @@ func refsOf[T interface{ Reference() string }](list []T) []string {
 func (c *evalContext) procedure(concept string, within *Span) tri {
 	k := c.concept(concept)
 	var hits []string
-	for _, p := range sortedByRef(c.p.Procedures) {
+	for _, p := range c.idx.procedures {
 		if !has(p.Concepts, concept) || p.Status != "completed" {
 			continue
 		}
@@ -232,53 +236,62 @@ func (c *evalContext) procedure(concept string, within *Span) tri {
 		}
 		hits = append(hits, p.Ref)
 	}
-	scope := "on record"
-	if within != nil {
-		scope = fmt.Sprintf("in the %s up to %s", within, day(c.asOf))
+	scope := func() string {
+		if within == nil {
+			return "on record"
+		}
+		return "in the " + within.String() + " up to " + day(c.asOf)
 	}
 	if len(hits) == 0 {
-		return c.record(no, fmt.Sprintf("no %s procedure %s", k.Title, scope))
+		return c.recordBy(no, func() string { return "no " + k.Title + " procedure " + scope() })
 	}
-	return c.record(yes, fmt.Sprintf("%s procedure %s", k.Title, scope), hits...)
+	return c.recordBy(yes, func() string { return k.Title + " procedure " + scope() }, hits...)
 }
 
 func (c *evalContext) immunizedWithin(concept string, s Span) tri {
 	k := c.concept(concept)
 	from := s.Before(c.asOf)
-	var hits, when []string
-	for _, im := range sortedByRef(c.p.Immunizations) {
+	var hits []string
+	var given []*facts.Immunization
+	for _, im := range c.idx.immunized {
 		at := im.Occurrence
 		if !has(im.Concepts, concept) || im.Status != "completed" || at.IsZero() || at.After(c.asOf) || !at.After(from) {
 			continue
 		}
 		hits = append(hits, im.Ref)
-		when = append(when, fmt.Sprintf("%s on %s", im.Display, day(at)))
+		given = append(given, im)
 		c.changesAt(s.After(at))
 	}
 	if len(hits) == 0 {
-		return c.record(no, fmt.Sprintf("no %s in the %s up to %s", k.Title, s, day(c.asOf)))
+		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
 	}
-	return c.record(yes, fmt.Sprintf("%s in the %s up to %s: %s", k.Title, s, day(c.asOf), strings.Join(when, ", ")), hits...)
+	return c.recordBy(yes, func() string {
+		when := make([]string, len(given))
+		for i, im := range given {
+			when[i] = im.Display + " on " + day(im.Occurrence)
+		}
+		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + ": " + strings.Join(when, ", ")
+	}, hits...)
 }
 
 func (c *evalContext) allergicTo(concept string) tri {
 	k := c.concept(concept)
 	var hits, names []string
-	for _, al := range sortedByRef(c.p.Allergies) {
+	for _, al := range c.idx.allergies {
 		if has(al.Concepts, concept) && present(al.Verification) {
 			hits = append(hits, al.Ref)
 			names = append(names, al.Display)
 		}
 	}
 	if len(hits) == 0 {
-		return c.record(no, fmt.Sprintf("no allergy to %s on record", k.Title))
+		return c.recordBy(no, func() string { return "no allergy to " + k.Title + " on record" })
 	}
-	return c.record(yes, fmt.Sprintf("allergy to %s (%s)", k.Title, strings.Join(names, ", ")), hits...)
+	return c.recordBy(yes, func() string { return "allergy to " + k.Title + " (" + strings.Join(names, ", ") + ")" }, hits...)
 }
 
 func (c *evalContext) severeAllergy() tri {
 	var hits, names []string
-	for _, al := range sortedByRef(c.p.Allergies) {
+	for _, al := range c.idx.allergies {
 		if present(al.Verification) && (al.Criticality == "high" || al.Severe) {
 			hits = append(hits, al.Ref)
 			names = append(names, al.Display)
@@ -287,7 +300,7 @@ func (c *evalContext) severeAllergy() tri {
 	if len(hits) == 0 {
 		return c.record(no, "no high-criticality or severe allergy on record")
 	}
-	return c.record(yes, fmt.Sprintf("severe allergy (%s)", strings.Join(names, ", ")), hits...)
+	return c.recordBy(yes, func() string { return "severe allergy (" + strings.Join(names, ", ") + ")" }, hits...)
 }
 
 // unknownIf turns a finding that needs a person into unknown: the sub-rule's
@@ -309,6 +322,6 @@ func sortedByRef[T interface{ Reference() string }](m map[string]T) []T {
 	for _, v := range m {
 		out = append(out, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Reference() < out[j].Reference() })
+	slices.SortFunc(out, func(a, b T) int { return strings.Compare(a.Reference(), b.Reference()) })
 	return out
 }

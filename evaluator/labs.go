@@ -2,11 +2,11 @@ package evaluator
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
-	"github.com/trialscout/trialscout/ucum"
 )
 
 func init() {
@@ -42,7 +42,9 @@ func labCompare(name, op string, cmp func(v, x float64) bool) *function {
 			if !ok {
 				shown = negate[op]
 			}
-			return c.record(triOf(ok), fmt.Sprintf("%s %s %s on %s %s %s", k.Title, num(round3(v)), k.Unit, day(o.Effective), shown, num(x)), o.Ref)
+			return c.recordBy(triOf(ok), func() string {
+				return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + shown + " " + num(x)
+			}, o.Ref)
 		}}
 }
 
@@ -52,33 +54,43 @@ var negate = map[string]string{">=": "<", ">": "<=", "<=": ">", "<": ">="}
 func (c *evalContext) concept(name string) *compiledConcept { return c.prog.concepts[name] }
 
 // latest is the usable observation of k in k's window with the latest
-// effective time. It notes when that answer changes with no new data: when
-// the result leaves the window, or when a future-dated result becomes current.
+// effective time (ordered as newer orders them). It notes when that answer
+// changes with no new data: when the result leaves the window, or when a
+// future-dated result becomes current (newest first).
+//
+// It scans rather than keeping the concept's results sorted: most are read
+// once or twice per pass, and a long history made sorting them the largest
+// cost of an evaluation.
 func (c *evalContext) latest(k *compiledConcept) *facts.Observation {
-	from := k.window.Before(c.asOf)
 	var found *facts.Observation
-	for _, o := range c.idx.obs[k.Name] {
-		if o.Effective.After(c.asOf) {
-			c.changesAt(o.Effective)
-			continue
+	var future []*facts.Observation
+	for _, o := range c.idx.obs[k.slot] {
+		switch {
+		case o.Effective.After(c.asOf):
+			future = append(future, o)
+		case found == nil || newer(o, found):
+			found = o
 		}
-		if k.Window != "" && !o.Effective.After(from) {
-			break
-		}
-		found = o
-		break
 	}
-	if found != nil && k.Window != "" {
-		c.changesAt(k.window.After(found.Effective))
+	slices.SortFunc(future, byNewest)
+	for _, o := range future {
+		c.changesAt(o.Effective)
 	}
+	if found == nil || k.Window == "" {
+		return found
+	}
+	if !found.Effective.After(k.window.Before(c.asOf)) {
+		return nil
+	}
+	c.changesAt(k.window.After(found.Effective))
 	return found
 }
 
 func (c *evalContext) noResult(k *compiledConcept) string {
 	if k.Window == "" {
-		return fmt.Sprintf("no %s up to %s", k.Title, day(c.asOf))
+		return "no " + k.Title + " up to " + day(c.asOf)
 	}
-	return fmt.Sprintf("no %s in the %s up to %s", k.Title, k.window, day(c.asOf))
+	return "no " + k.Title + " in the " + k.window.String() + " up to " + day(c.asOf)
 }
 
 // latestQuantity reads the latest result of k in k's unit. When there is
@@ -86,7 +98,7 @@ func (c *evalContext) noResult(k *compiledConcept) string {
 func (c *evalContext) latestQuantity(k *compiledConcept) (o *facts.Observation, v float64, ok bool) {
 	o = c.latest(k)
 	if o == nil {
-		c.record(unknown, c.noResult(k))
+		c.recordBy(unknown, func() string { return c.noResult(k) })
 		return nil, 0, false
 	}
 	v, err := c.quantity(o, k)
@@ -106,10 +118,10 @@ func (c *evalContext) quantity(o *facts.Observation, k *compiledConcept) (float6
 }
 
 func convert(q facts.Quantity, k *compiledConcept, when time.Time) (float64, error) {
-	if q.Unit == "" && ucum.Dimensionless(k.Unit) {
+	if q.Unit == "" && k.dimensionless {
 		return q.Value, nil
 	}
-	v, err := ucum.Convert(q.Value, q.Unit, k.Unit, k.MolarMass)
+	v, err := convertUnits(q.Value, q.Unit, k.Unit, k.MolarMass)
 	if err != nil {
 		return 0, fmt.Errorf("%s on %s: unit %q cannot be used (want %s)", k.Title, day(when), q.Unit, k.Unit)
 	}
@@ -149,8 +161,10 @@ func (c *evalContext) withinULN(name string, factor float64) tri {
 	if !ok {
 		op = ">"
 	}
-	return c.record(triOf(ok), fmt.Sprintf("%s %s %s on %s %s %s x ULN %s%s", k.Title, num(round3(v)), k.Unit,
-		day(o.Effective), op, num(factor), num(round3(uln)), defaultNote(byDefault)), o.Ref)
+	return c.recordBy(triOf(ok), func() string {
+		return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + op + " " +
+			num(factor) + " x ULN " + num(round3(uln)) + defaultNote(byDefault)
+	}, o.Ref)
 }
 
 func defaultNote(byDefault bool) string {
@@ -171,12 +185,14 @@ func (c *evalContext) eachWithinULN(names []string, factor float64) tri {
 		result = and(result, c.withinULN(name, factor))
 	}
 	if found == 0 {
-		var titles []string
-		for _, n := range names {
-			titles = append(titles, c.concept(n).Title)
-		}
-		k := c.concept(names[0])
-		return c.record(unknown, fmt.Sprintf("no %s in the %s up to %s", strings.Join(titles, " or "), k.window, day(c.asOf)))
+		return c.recordBy(unknown, func() string {
+			var titles []string
+			for _, n := range names {
+				titles = append(titles, c.concept(n).Title)
+			}
+			k := c.concept(names[0])
+			return fmt.Sprintf("no %s in the %s up to %s", strings.Join(titles, " or "), k.window, day(c.asOf))
+		})
 	}
 	return result
 }
@@ -207,7 +223,7 @@ func (c *evalContext) belowLLN(name string) tri {
 	k := c.concept(name)
 	o := c.latest(k)
 	if o == nil {
-		return c.record(unknown, c.noResult(k))
+		return c.recordBy(unknown, func() string { return c.noResult(k) })
 	}
 	if o.Value.Kind != facts.QuantityValue {
 		return c.lowByInterpretation(o, k)
@@ -225,18 +241,22 @@ func (c *evalContext) belowLLN(name string) tri {
 	if low {
 		op = "<"
 	}
-	return c.record(triOf(low), fmt.Sprintf("%s %s %s on %s %s LLN %s%s", k.Title, num(round3(v)), k.Unit,
-		day(o.Effective), op, num(round3(lln)), defaultNote(byDefault)), o.Ref)
+	return c.recordBy(triOf(low), func() string {
+		return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + op + " LLN " +
+			num(round3(lln)) + defaultNote(byDefault)
+	}, o.Ref)
 }
 
 func (c *evalContext) lowByInterpretation(o *facts.Observation, k *compiledConcept) tri {
 	for _, code := range o.Interpretation {
 		switch code {
 		case "L", "LL":
-			return c.record(yes, fmt.Sprintf("%s on %s flagged low (%s)", k.Title, day(o.Effective), code), o.Ref)
+			return c.recordBy(yes, func() string { return k.Title + " on " + day(o.Effective) + " flagged low (" + code + ")" }, o.Ref)
 		case "N", "H", "HH":
-			return c.record(no, fmt.Sprintf("%s on %s flagged %s, not low", k.Title, day(o.Effective), code), o.Ref)
+			return c.recordBy(no, func() string { return k.Title + " on " + day(o.Effective) + " flagged " + code + ", not low" }, o.Ref)
 		}
 	}
-	return c.record(unknown, fmt.Sprintf("%s on %s has neither a usable value nor an interpretation", k.Title, day(o.Effective)), o.Ref)
+	return c.recordBy(unknown, func() string {
+		return k.Title + " on " + day(o.Effective) + " has neither a usable value nor an interpretation"
+	}, o.Ref)
 }

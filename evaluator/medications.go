@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -40,21 +41,28 @@ func (c *evalContext) noMedicationData() (tri, bool) {
 func (c *evalContext) exposedWithin(concept string, s Span) tri {
 	k := c.concept(concept)
 	from := s.Before(c.asOf)
-	var hits, when []string
+	var hits []string
+	var exposed []*exposure
 	for _, e := range ofConcept(c.exposures(), concept) {
 		if !e.open && !e.end.After(from) {
 			continue
 		}
 		hits = append(hits, e.refs()...)
-		when = append(when, fmt.Sprintf("%s %s", e.ingredient, period(e)))
+		exposed = append(exposed, e)
 		if !e.open {
 			c.changesAt(s.After(e.end))
 		}
 	}
 	if len(hits) == 0 {
-		return c.record(no, fmt.Sprintf("no %s in the %s up to %s", k.Title, s, day(c.asOf)))
+		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
 	}
-	return c.record(yes, fmt.Sprintf("%s in the %s up to %s: %s", k.Title, s, day(c.asOf), strings.Join(when, ", ")), hits...)
+	return c.recordBy(yes, func() string {
+		when := make([]string, len(exposed))
+		for i, e := range exposed {
+			when[i] = e.ingredient + " " + period(e)
+		}
+		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + ": " + strings.Join(when, ", ")
+	}, hits...)
 }
 
 func period(e *exposure) string {
@@ -91,26 +99,33 @@ func (c *evalContext) ingredientsExposed(concept string, n int, s Span) tri {
 			c.changesAt(c.asOf.Add(time.Duration(left * 24 * float64(time.Hour))))
 		}
 	}
-	var enough, parts, evidence []string
+	enough := 0
+	var evidence []string
 	for _, ing := range order {
-		parts = append(parts, fmt.Sprintf("%s %s days", ing, num(float64(int(total[ing])))))
 		if atLeast(total[ing], need) {
-			enough = append(enough, ing)
+			enough++
 			evidence = append(evidence, refs[ing]...)
 		}
 	}
-	summary := fmt.Sprintf("%s with >= %s cumulative exposure: %d of %d needed", k.Title, s, len(enough), n)
-	if len(parts) > 0 {
-		summary += " (" + strings.Join(parts, ", ") + ")"
+	summary := func() string {
+		out := k.Title + " with >= " + s.String() + " cumulative exposure: " + strconv.Itoa(enough) + " of " + strconv.Itoa(n) + " needed"
+		if len(order) == 0 {
+			return out
+		}
+		parts := make([]string, len(order))
+		for i, ing := range order {
+			parts[i] = ing + " " + num(float64(int(total[ing]))) + " days"
+		}
+		return out + " (" + strings.Join(parts, ", ") + ")"
 	}
-	if len(enough) >= n {
-		return c.record(yes, summary, evidence...)
+	if enough >= n {
+		return c.recordBy(yes, summary, evidence...)
 	}
 	var all []string
 	for _, ing := range order {
 		all = append(all, refs[ing]...)
 	}
-	return c.record(no, summary, all...)
+	return c.recordBy(no, summary, all...)
 }
 
 func (c *evalContext) stableRegimen(concept string, unchanged, doseStable Span) tri {
@@ -126,7 +141,7 @@ func (c *evalContext) stableRegimen(concept string, unchanged, doseStable Span) 
 		}
 	}
 	if len(ongoing) == 0 {
-		return c.record(no, fmt.Sprintf("no ongoing %s at %s", k.Title, day(c.asOf)))
+		return c.recordBy(no, func() string { return "no ongoing " + k.Title + " at " + day(c.asOf) })
 	}
 	if t, broken := c.regimenChanged(exps, unchanged); broken {
 		return t
@@ -144,11 +159,15 @@ func (c *evalContext) regimenChanged(exps []*exposure, s Span) (tri, bool) {
 		}
 		if e.start.After(from) {
 			c.changesAt(s.After(e.start))
-			return c.record(no, fmt.Sprintf("%s started %s, within the %s up to %s", e.ingredient, day(e.start), s, day(c.asOf)), e.refs()...), true
+			return c.recordBy(no, func() string {
+				return e.ingredient + " started " + day(e.start) + ", within the " + s.String() + " up to " + day(c.asOf)
+			}, e.refs()...), true
 		}
 		if !e.open && e.end.After(from) && e.end.Before(c.asOf) {
 			c.changesAt(s.After(e.end))
-			return c.record(no, fmt.Sprintf("%s stopped %s, within the %s up to %s", e.ingredient, day(e.end), s, day(c.asOf)), e.refs()...), true
+			return c.recordBy(no, func() string {
+				return e.ingredient + " stopped " + day(e.end) + ", within the " + s.String() + " up to " + day(c.asOf)
+			}, e.refs()...), true
 		}
 	}
 	return no, false
@@ -156,9 +175,8 @@ func (c *evalContext) regimenChanged(exps []*exposure, s Span) (tri, bool) {
 
 func (c *evalContext) doseChanged(ongoing []*exposure, unchanged, s Span, k *compiledConcept) tri {
 	from := s.Before(c.asOf)
-	var names, evidence []string
+	var evidence []string
 	for _, e := range ongoing {
-		names = append(names, fmt.Sprintf("%s since %s", e.ingredient, day(e.start)))
 		evidence = append(evidence, e.refs()...)
 		for i := 1; i < len(e.stmts); i++ {
 			prev, next := e.stmts[i-1], e.stmts[i]
@@ -175,7 +193,14 @@ func (c *evalContext) doseChanged(ongoing []*exposure, unchanged, s Span, k *com
 			}
 		}
 	}
-	return c.record(yes, fmt.Sprintf("%s unchanged for %s up to %s (%s), no dose change in %s", k.Title, unchanged, day(c.asOf), strings.Join(names, ", "), s), evidence...)
+	return c.recordBy(yes, func() string {
+		names := make([]string, len(ongoing))
+		for i, e := range ongoing {
+			names[i] = e.ingredient + " since " + day(e.start)
+		}
+		return k.Title + " unchanged for " + unchanged.String() + " up to " + day(c.asOf) + " (" + strings.Join(names, ", ") +
+			"), no dose change in " + s.String()
+	}, evidence...)
 }
 
 func doseNote(stmts ...statement) string {
@@ -213,28 +238,38 @@ func (c *evalContext) steroidDose(concept string, min, max float64, allowing str
 			others = append(others, e)
 		}
 	}
-	withOther := fmt.Sprintf("no ongoing %s", allow.Title)
+	withOther := func() string {
+		if len(others) == 0 {
+			return "no ongoing " + allow.Title
+		}
+		return "with ongoing " + allow.Title + " (" + others[0].ingredient + ")"
+	}
 	var otherRefs []string
 	if len(others) > 0 {
-		withOther = fmt.Sprintf("with ongoing %s (%s)", allow.Title, others[0].ingredient)
 		otherRefs = others[0].refs()
 	}
 	if len(steroids) == 0 {
-		return c.record(triOf(len(others) > 0), fmt.Sprintf("no ongoing oral %s, %s", k.Title, withOther), otherRefs...)
+		return c.recordBy(triOf(len(others) > 0), func() string { return "no ongoing oral " + k.Title + ", " + withOther() }, otherRefs...)
 	}
 	total, parts, unknownDose, refs := c.prednisoneEquivalent(steroids)
-	sum := fmt.Sprintf("oral %s %s mg/day prednisone equivalent (%s)", k.Title, num(round3(total)), strings.Join(parts, ", "))
+	var outcome tri
+	var verdict func() string
 	switch {
 	case unknownDose && above(total, max):
-		return c.record(no, sum+fmt.Sprintf(": known doses already > %s", num(max)), refs...)
+		outcome, verdict = no, func() string { return ": known doses already > " + num(max) }
 	case unknownDose:
-		return c.record(unknown, sum+": a dose is unknown", refs...)
+		outcome, verdict = unknown, func() string { return ": a dose is unknown" }
 	case above(total, max):
-		return c.record(no, sum+fmt.Sprintf(" > %s", num(max)), refs...)
+		outcome, verdict = no, func() string { return " > " + num(max) }
 	case below(total, min):
-		return c.record(triOf(len(others) > 0), sum+fmt.Sprintf(" < %s, %s", num(min), withOther), append(refs, otherRefs...)...)
+		refs = append(refs, otherRefs...)
+		outcome, verdict = triOf(len(others) > 0), func() string { return " < " + num(min) + ", " + withOther() }
+	default:
+		outcome, verdict = yes, func() string { return " within " + num(min) + "-" + num(max) }
 	}
-	return c.record(yes, sum+fmt.Sprintf(" within %s-%s", num(min), num(max)), refs...)
+	return c.recordBy(outcome, func() string {
+		return "oral " + k.Title + " " + num(round3(total)) + " mg/day prednisone equivalent (" + strings.Join(parts, ", ") + ")" + verdict()
+	}, refs...)
 }
 
 func (c *evalContext) prednisoneEquivalent(steroids []*exposure) (total float64, parts []string, unknownDose bool, refs []string) {
@@ -248,13 +283,13 @@ func (c *evalContext) prednisoneEquivalent(steroids []*exposure) (total float64,
 		switch {
 		case cur.m.DailyDoseMg == nil:
 			unknownDose = true
-			parts = append(parts, fmt.Sprintf("%s dose unknown: %s", e.ingredient, orText(cur.m.DoseNote, "no dose")))
+			parts = append(parts, e.ingredient+" dose unknown: "+orText(cur.m.DoseNote, "no dose"))
 		case factor == 0:
 			unknownDose = true
-			parts = append(parts, fmt.Sprintf("%s has no prednisone equivalent in the trial", e.ingredient))
+			parts = append(parts, e.ingredient+" has no prednisone equivalent in the trial")
 		default:
 			total += *cur.m.DailyDoseMg * factor
-			parts = append(parts, fmt.Sprintf("%s %s mg/day x %s", e.ingredient, num(*cur.m.DailyDoseMg), num(factor)))
+			parts = append(parts, e.ingredient+" "+num(*cur.m.DailyDoseMg)+" mg/day x "+num(factor))
 		}
 	}
 	return total, parts, unknownDose, refs

@@ -7,7 +7,6 @@ import (
 	"strings"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
-	"github.com/trialscout/trialscout/ucum"
 )
 
 func init() {
@@ -20,10 +19,10 @@ func (c *evalContext) positive(name string) tri {
 	k := c.concept(name)
 	o := c.latest(k)
 	if o == nil {
-		return c.record(unknown, c.noResult(k))
+		return c.recordBy(unknown, func() string { return c.noResult(k) })
 	}
 	t, why := c.polarity(o, k)
-	return c.record(t, fmt.Sprintf("%s on %s %s", k.Title, day(o.Effective), why), o.Ref)
+	return c.recordBy(t, func() string { return k.Title + " on " + day(o.Effective) + " " + why }, o.Ref)
 }
 
 var (
@@ -43,12 +42,12 @@ func (c *evalContext) polarity(o *facts.Observation, k *compiledConcept) (tri, s
 	}
 	for _, code := range o.Interpretation {
 		if negativeFlags[code] {
-			return no, fmt.Sprintf("negative (interpretation %s)", code)
+			return no, "negative (interpretation " + code + ")"
 		}
 	}
 	for _, code := range o.Interpretation {
 		if positiveFlags[code] {
-			return yes, fmt.Sprintf("positive (interpretation %s)", code)
+			return yes, "positive (interpretation " + code + ")"
 		}
 	}
 	return unknown, "is neither positive nor negative"
@@ -77,16 +76,14 @@ func (c *evalContext) valuePolarity(o *facts.Observation, k *compiledConcept) (t
 }
 
 func (c *evalContext) codedPolarity(v facts.Value, k *compiledConcept) (tri, string, bool) {
-	neg := append(append([]facts.Coding{}, c.prog.trial.Negative...), k.NegativeCodes...)
-	pos := append(append([]facts.Coding{}, c.prog.trial.Positive...), k.PositiveCodes...)
 	for _, code := range v.Codes {
-		if hasCoding(neg, code) {
-			return no, fmt.Sprintf("negative (%s)", describe(code)), true
+		if hasCoding(k.negative, code) {
+			return no, "negative (" + describe(code) + ")", true
 		}
 	}
 	for _, code := range v.Codes {
-		if hasCoding(pos, code) {
-			return yes, fmt.Sprintf("positive (%s)", describe(code)), true
+		if hasCoding(k.positive, code) {
+			return yes, "positive (" + describe(code) + ")", true
 		}
 	}
 	if v.Text != "" {
@@ -149,7 +146,7 @@ func (c *evalContext) quantityPolarity(o *facts.Observation, k *compiledConcept)
 	if o.RefHigh == nil {
 		return unknown, "", false
 	}
-	high, err := ucum.Convert(o.RefHigh.Value, orUnit(o.RefHigh.Unit, q.Unit), q.Unit, k.MolarMass)
+	high, err := convertUnits(o.RefHigh.Value, orUnit(o.RefHigh.Unit, q.Unit), q.Unit, k.MolarMass)
 	if err != nil {
 		return unknown, fmt.Sprintf("reference range unit %q does not match %q", o.RefHigh.Unit, q.Unit), true
 	}
@@ -171,7 +168,7 @@ func orUnit(u, fallback string) string {
 func (c *evalContext) cutoffPolarity(o *facts.Observation, k *compiledConcept) (tri, string, bool) {
 	q := o.Value.Quantity
 	if k.NegativeBelow != nil {
-		lim, err := ucum.Convert(k.NegativeBelow.Value, k.NegativeBelow.Unit, orUnit(q.Unit, k.NegativeBelow.Unit), 0)
+		lim, err := convertUnits(k.NegativeBelow.Value, k.NegativeBelow.Unit, orUnit(q.Unit, k.NegativeBelow.Unit), 0)
 		if err != nil {
 			return unknown, fmt.Sprintf("unit %q cannot be compared with the cut-off in %s", q.Unit, k.NegativeBelow.Unit), true
 		}
@@ -180,7 +177,7 @@ func (c *evalContext) cutoffPolarity(o *facts.Observation, k *compiledConcept) (
 		}
 	}
 	if k.PositiveAt != nil {
-		lim, err := ucum.Convert(k.PositiveAt.Value, k.PositiveAt.Unit, orUnit(q.Unit, k.PositiveAt.Unit), 0)
+		lim, err := convertUnits(k.PositiveAt.Value, k.PositiveAt.Unit, orUnit(q.Unit, k.PositiveAt.Unit), 0)
 		if err != nil {
 			return unknown, fmt.Sprintf("unit %q cannot be compared with the cut-off in %s", q.Unit, k.PositiveAt.Unit), true
 		}
@@ -204,7 +201,7 @@ func viralPolarity(o *facts.Observation) (tri, string, bool) {
 	case q.Comparator == ">" || q.Comparator == ">=":
 		return yes, fmt.Sprintf("positive (%s, above the detection limit)", shown), true
 	case o.RefHigh != nil:
-		high, err := ucum.Convert(o.RefHigh.Value, orUnit(o.RefHigh.Unit, q.Unit), q.Unit, 0)
+		high, err := convertUnits(o.RefHigh.Value, orUnit(o.RefHigh.Unit, q.Unit), q.Unit, 0)
 		if err != nil {
 			return unknown, fmt.Sprintf("detection limit unit %q does not match %q", o.RefHigh.Unit, q.Unit), true
 		}

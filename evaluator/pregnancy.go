@@ -1,9 +1,6 @@
 package evaluator
 
-import (
-	"fmt"
-	"strings"
-)
+import "strings"
 
 var pregnancyConcepts = []string{"pregnancy", "pregnancy-status", "hcg", "breastfeeding", "sterilization", "postmenopausal"}
 
@@ -75,5 +72,5 @@ func (c *evalContext) notPregnant(menopause Span) tri {
 			return c.record(yes, "not of childbearing potential: "+f.reason, f.evidence...)
 		}
 	}
-	return c.record(unknown, fmt.Sprintf("possibly of childbearing potential and no usable pregnancy test (%s)", f.reason), f.evidence...)
+	return c.record(unknown, "possibly of childbearing potential and no usable pregnancy test ("+f.reason+")", f.evidence...)
 }

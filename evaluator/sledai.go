@@ -2,6 +2,7 @@ package evaluator
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
@@ -14,27 +15,35 @@ func (c *evalContext) sledaiAtLeast(minTotal, minClinical float64) tri {
 	k := c.concept("sledai-2k")
 	o := c.latest(k)
 	if o == nil {
-		return c.record(unknown, c.noResult(k))
+		return c.recordBy(unknown, func() string { return c.noResult(k) })
 	}
 	if o.Value.Kind != facts.QuantityValue {
 		return c.record(unknown, fmt.Sprintf("SLEDAI-2K on %s has no numeric score", day(o.Effective)), o.Ref)
 	}
 	s := o.Value.Quantity.Value
-	shown := fmt.Sprintf("SLEDAI-2K %s on %s", num(s), day(o.Effective))
+	shown := func() string { return "SLEDAI-2K " + num(s) + " on " + day(o.Effective) }
 	if below(s, minTotal) {
-		return c.record(no, fmt.Sprintf("%s < %s", shown, num(minTotal)), o.Ref)
+		return c.recordBy(no, func() string { return shown() + " < " + num(minTotal) }, o.Ref)
 	}
 	clinical, how, known, evidence := c.sledaiClinical(o, s)
 	evidence = append([]string{o.Ref}, evidence...)
 	switch {
 	case known && atLeast(clinical, minClinical):
-		return c.record(yes, fmt.Sprintf("%s >= %s, clinical part %s >= %s (%s)", shown, num(minTotal), num(clinical), num(minClinical), how), evidence...)
+		return c.recordBy(yes, func() string {
+			return shown() + " >= " + num(minTotal) + ", clinical part " + num(clinical) + " >= " + num(minClinical) + " (" + how + ")"
+		}, evidence...)
 	case known:
-		return c.record(no, fmt.Sprintf("%s, clinical part %s < %s (%s)", shown, num(clinical), num(minClinical), how), evidence...)
+		return c.recordBy(no, func() string {
+			return shown() + ", clinical part " + num(clinical) + " < " + num(minClinical) + " (" + how + ")"
+		}, evidence...)
 	case atLeast(s, minClinical+2*serologyPoints):
-		return c.record(yes, fmt.Sprintf("%s: the clinical part is at least %s whatever serology scored (%s)", shown, num(s-2*serologyPoints), how), evidence...)
+		return c.recordBy(yes, func() string {
+			return shown() + ": the clinical part is at least " + num(s-2*serologyPoints) + " whatever serology scored (" + how + ")"
+		}, evidence...)
 	}
-	return c.record(unknown, fmt.Sprintf("%s >= %s, but the clinical part cannot be told (%s)", shown, num(minTotal), how), evidence...)
+	return c.recordBy(unknown, func() string {
+		return shown() + " >= " + num(minTotal) + ", but the clinical part cannot be told (" + how + ")"
+	}, evidence...)
 }
 
 // sledaiClinical works out the score without serology items: from the
@@ -51,7 +60,7 @@ func (c *evalContext) sledaiClinical(o *facts.Observation, s float64) (float64, 
 		}
 	}
 	if given {
-		return s - float64(serologyPoints*scored), fmt.Sprintf("%d serology item(s) scored in the components", scored), true, nil
+		return s - float64(serologyPoints*scored), strconv.Itoa(scored) + " serology item(s) scored in the components", true, nil
 	}
 	c3, f3 := c.quietly(func() tri { return c.belowLLN("c3") })
 	c4, f4 := c.quietly(func() tri { return c.belowLLN("c4") })

@@ -235,7 +235,22 @@ func (p *Patient) PruneObservations(horizon time.Time) int {
 			}
 		}
 	}
+	if dropped > len(p.Observations) {
+		p.Observations = compacted(p.Observations)
+		p.Versions = compacted(p.Versions)
+	}
 	return dropped
+}
+
+// compacted copies a map into one sized for what it holds. A Go map keeps
+// its size after deletes, and walking it costs that size: without this, a
+// long history pruned away would still slow every evaluation.
+func compacted[V any](m map[string]V) map[string]V {
+	out := make(map[string]V, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // Size is the number of facts held, for metrics and benchmarks.
