@@ -64,6 +64,12 @@ func (c *cachedStore) Save(ctx context.Context, patient string, st *State, rev u
 	return newRev, nil
 }
 
+func (c *cachedStore) Unchanged(patient string, st *State, rev uint64) {
+	if rev != 0 {
+		c.put(patient, rev, st)
+	}
+}
+
 // take returns the cached record if it is at rev, and forgets it.
 func (c *cachedStore) take(patient string, rev uint64) *State {
 	c.mu.Lock()

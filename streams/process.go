@@ -173,6 +173,7 @@ func (w *Worker) applyPatient(ctx context.Context, patient string, resources []f
 			}
 		}
 		if cause == "" && len(st.Outbox) == 0 {
+			w.store.Unchanged(patient, st, rev)
 			return nil // nothing new: a redelivery, or data no trial reads
 		}
 		if cause != "" {

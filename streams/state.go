@@ -53,7 +53,9 @@ type StateStore interface {
 	// Save writes the record if its revision is still rev (0: it must not
 	// exist yet) and returns the new revision, or errConflict.
 	Save(ctx context.Context, patient string, s *State, rev uint64) (uint64, error)
-	Keys(ctx context.Context) ([]string, error)
+	// Unchanged hands back a record read at rev that the caller did not
+	// change, so that the next Load need not decode it again.
+	Unchanged(patient string, s *State, rev uint64)
 }
 
 // kvStore is the StateStore on a JetStream KV bucket.
@@ -124,18 +126,7 @@ func (s kvStore) Save(ctx context.Context, patient string, st *State, rev uint64
 	return newRev, nil
 }
 
-func (s kvStore) Keys(ctx context.Context) ([]string, error) {
-	lister, err := s.kv.ListKeys(ctx)
-	if err != nil {
-		return nil, err
-	}
-	defer lister.Stop()
-	var keys []string
-	for k := range lister.Keys() {
-		keys = append(keys, k)
-	}
-	return keys, nil
-}
+func (kvStore) Unchanged(string, *State, uint64) {}
 
 // ReadState returns a patient's stored record, for explaining it; found is
 // false when the worker has no record of the patient.

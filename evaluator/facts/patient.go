@@ -84,11 +84,13 @@ func cmpInt(a, b int64) int {
 	return 0
 }
 
-// Apply adds one version of a resource and reports whether the facts changed.
-// An older version than the one applied is ignored; a version that cannot be
-// told apart from the applied one replaces it (arrival order is then the best
-// evidence), which leaves identical redeliveries without effect. A retracted
-// version, or one no concept matches any more, removes the fact.
+// Apply adds one version of a resource and reports whether the store
+// changed: a fact, or the version record that keeps a late older version
+// out (so that a caller that saves the store on a change keeps it too). An
+// older version than the one applied is ignored; a version that cannot be
+// told apart from the applied one replaces it (arrival order is then the
+// best evidence), which leaves identical redeliveries without effect. A
+// retracted version, or one no concept matches any more, removes the fact.
 func (p *Patient) Apply(r Resource) bool {
 	p.ensureMaps()
 	m := r.Meta()
@@ -96,9 +98,11 @@ func (p *Patient) Apply(r Resource) bool {
 	if r.Observation != nil {
 		v.Effective = r.Observation.Effective
 	}
-	if prev, seen := p.Versions[m.Ref]; seen && CompareVersions(v, prev) < 0 {
+	prev, seen := p.Versions[m.Ref]
+	if seen && CompareVersions(v, prev) < 0 {
 		return false
 	}
+	versionChanged := !seen || !sameVersion(v, prev)
 	old := p.fact(m.Ref)
 	keep := !m.Retracted && r.relevant()
 	if !keep {
@@ -107,17 +111,21 @@ func (p *Patient) Apply(r Resource) bool {
 		}
 		p.Versions[m.Ref] = v
 		if old == nil {
-			return false
+			return versionChanged // a retraction of what was never kept
 		}
 		p.remove(m.Ref)
 		return true
 	}
 	p.Versions[m.Ref] = v
 	if old != nil && reflect.DeepEqual(old, r.fact()) {
-		return false
+		return versionChanged
 	}
 	p.store(r)
 	return true
+}
+
+func sameVersion(a, b Version) bool {
+	return a.VersionID == b.VersionID && a.LastUpdated.Equal(b.LastUpdated) && a.Effective.Equal(b.Effective)
 }
 
 // relevant reports whether some concept matched. Demographics and allergies

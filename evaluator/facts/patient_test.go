@@ -55,6 +55,25 @@ func TestVersions(t *testing.T) {
 	}
 }
 
+// TestRetractionOfWhatWasNeverKept: a retraction that arrives before the
+// version it retracts is remembered (Apply says the store changed, so that
+// a caller saves it), and the late version is then refused.
+func TestRetractionOfWhatWasNeverKept(t *testing.T) {
+	p := facts.NewPatient("Patient/p")
+	if !p.Apply(obs("2", t0.Add(time.Hour), 0, true, "hemoglobin")) {
+		t.Error("a first retraction: Apply reports no change, so nobody would save it")
+	}
+	if p.Apply(obs("2", t0.Add(time.Hour), 0, true, "hemoglobin")) {
+		t.Error("the same retraction again: Apply reports a change")
+	}
+	if p.Apply(obs("1", t0, 75, false, "hemoglobin")) {
+		t.Error("the retracted resource's older version was applied")
+	}
+	if _, present := value(p); present {
+		t.Error("the retracted observation is in the store")
+	}
+}
+
 func TestVersionsByLastUpdated(t *testing.T) {
 	cases := []struct {
 		a, b facts.Version
