@@ -21,6 +21,7 @@ type Config struct {
 	AckWait         time.Duration // redelivery after: 30s
 	NakDelay        time.Duration // retry a transient failure after: 2s
 	FetchBatch      int           // messages per pull: 64
+	Parallel        int           // patients of a batch applied at once: 8
 	// FetchWait bounds one pull when the stream is idle, and so how long a
 	// shutdown waits for it: 500ms.
 	FetchWait       time.Duration
@@ -57,6 +58,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.NakDelay == 0 {
 		c.NakDelay = 2 * time.Second
+	}
+	if c.Parallel == 0 {
+		c.Parallel = 8
 	}
 	if c.FetchBatch == 0 {
 		c.FetchBatch = 64

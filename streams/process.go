@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -64,15 +65,36 @@ func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg) []*message {
 			pw.msgs = append(pw.msgs, in)
 		}
 	}
+	w.applyAll(ctx, order, work)
+	return batch
+}
+
+// applyAll applies each patient's work, Parallel patients at a time:
+// patients are independent records, so their reads, writes and event
+// publishes, each a round trip to a server that syncs to disk, overlap.
+// A patient's own work stays in order, in one goroutine.
+func (w *Worker) applyAll(ctx context.Context, order []string, work map[string]*patientWork) {
+	var (
+		wg   sync.WaitGroup
+		mu   sync.Mutex
+		slot = make(chan struct{}, w.cfg.Parallel)
+	)
 	for _, patient := range order {
 		pw := work[patient]
-		if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger); err != nil {
-			for _, in := range pw.msgs {
-				in.failed = err
+		slot <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-slot; wg.Done() }()
+			if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger); err != nil {
+				mu.Lock()
+				for _, in := range pw.msgs {
+					in.failed = err
+				}
+				mu.Unlock()
 			}
-		}
+		}()
 	}
-	return batch
+	wg.Wait()
 }
 
 // patientFacts are one message's facts about one patient.
