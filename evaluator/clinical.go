@@ -47,6 +47,7 @@ func (c *evalContext) crclAtLeast(min float64) tri {
 		return c.record(unknown, "CrCl: "+err.Error(), wtRef...)
 	}
 	a := age(birth, c.asOf)
+	c.changesAt(birth.AddDate(a+1, 0, 0)) // the formula's age goes up on the next birthday
 	crcl := float64(140-a) * wt / (72 * cr) * sexFactor
 	ok = atLeast(crcl, min)
 	op := ">="

@@ -195,3 +195,26 @@ func TestMedications(t *testing.T) {
 		}, evaluator.NotMet},
 	})
 }
+
+// TestCrClChangesOnBirthday: Cockcroft-Gault uses age, so a CrCl just over
+// the bound can fall under it on the next birthday with no new data; the
+// evaluation must be valid only until then.
+func TestCrClChangesOnBirthday(t *testing.T) {
+	b := base()
+	b.p.Demographics.Gender = "male"
+	b.p.Demographics.BirthDate = time.Date(1986, 11, 3, 0, 0, 0, 0, time.UTC) // 39 on asOf, 40 in two days
+	relab("creatinine", 1.0, "mg/dL", daysBefore(3))(b)
+	relab("body-weight", 35.8, "kg", daysBefore(3))(b) // CrCl 50.2 at 39, 49.7 at 40
+	prog := program(t)
+	ev := prog.Evaluate(b.p, asOf)
+	if got := ev.Criterion("I8.crcl"); got.Result != evaluator.Met {
+		t.Fatalf("I8.crcl at 39 = %s (%s), want met", got.Result, got.Reason)
+	}
+	birthday := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+	if ev.ValidUntil == nil || !ev.ValidUntil.Equal(birthday) {
+		t.Errorf("valid_until %v, want the 40th birthday %s", ev.ValidUntil, birthday)
+	}
+	if got := prog.Evaluate(b.p, birthday).Criterion("I8.crcl"); got.Result != evaluator.NotMet {
+		t.Errorf("I8.crcl at 40 = %s (%s), want not_met", got.Result, got.Reason)
+	}
+}
