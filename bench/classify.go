@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/trialscout/trialscout/engine"
-	"github.com/trialscout/trialscout/evaluator/facts"
 	"github.com/trialscout/trialscout/fhirmap"
 )
 
@@ -61,38 +60,13 @@ func classOf(rs []fhirmap.Result) class {
 		switch {
 		case r.Err != nil:
 			return rejected
-		case r.Fact != nil && isRelevant(*r.Fact):
+		case r.Fact != nil && r.Fact.Relevant():
 			c = relevant
 		case r.Fact != nil && c == notRead:
 			c = irrelevant
 		}
 	}
 	return c
-}
-
-// isRelevant mirrors the fact store's rule (facts.Patient.Apply): a fact is
-// kept when a concept matched, and demographics and allergies always are.
-func isRelevant(r facts.Resource) bool {
-	switch {
-	case r.Demographics != nil, r.Allergy != nil:
-		return true
-	case r.Observation != nil:
-		for _, c := range r.Observation.Components {
-			if len(c.Concepts) > 0 {
-				return true
-			}
-		}
-		return len(r.Observation.Concepts) > 0
-	case r.Condition != nil:
-		return len(r.Condition.Concepts) > 0
-	case r.Medication != nil:
-		return len(r.Medication.Concepts) > 0
-	case r.Immunization != nil:
-		return len(r.Immunization.Concepts) > 0
-	case r.Procedure != nil:
-		return len(r.Procedure.Concepts) > 0
-	}
-	return false
 }
 
 // skipCost compares mapping the irrelevant resources with parsing them.

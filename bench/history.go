@@ -120,11 +120,7 @@ func handleOne(ctx context.Context, js jetstream.JetStream, cons jetstream.Consu
 	if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(it.msgID)); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
-	batch, err := cons.Fetch(1, jetstream.FetchMaxWait(5*time.Second))
-	if err != nil {
-		return 0, fmt.Errorf("fetch: %w", err)
-	}
-	msgs, err := collect(batch)
+	msgs, err := streams.Fetch(cons, 1, 5*time.Second)
 	if err != nil {
 		return 0, fmt.Errorf("fetch: %w", err)
 	}

@@ -163,38 +163,14 @@ func streamMessages(ctx context.Context, js jetstream.JetStream) (int, error) {
 	return int(info.State.Msgs), nil
 }
 
-// The worker's fetch (streams.Worker.fetch): what is waiting, up to a batch,
-// without waiting; when nothing is, one message waited for.
+// The worker's fetch (streams.Fetch) with the worker's defaults.
 const (
 	fetchBatch = 64
 	fetchWait  = 500 * time.Millisecond
 )
 
 func fetchLikeWorker(cons jetstream.Consumer) ([]jetstream.Msg, error) {
-	batch, err := cons.FetchNoWait(fetchBatch)
-	if err != nil {
-		return nil, err
-	}
-	msgs, err := collect(batch)
-	if len(msgs) > 0 || err != nil {
-		return msgs, err
-	}
-	batch, err = cons.Fetch(1, jetstream.FetchMaxWait(fetchWait))
-	if err != nil {
-		return nil, err
-	}
-	return collect(batch)
-}
-
-func collect(batch jetstream.MessageBatch) ([]jetstream.Msg, error) {
-	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
-		msgs = append(msgs, m)
-	}
-	if err := batch.Error(); err != nil && !errors.Is(err, jetstream.ErrNoMessages) && !errors.Is(err, nats.ErrTimeout) && len(msgs) == 0 {
-		return nil, err
-	}
-	return msgs, nil
+	return streams.Fetch(cons, fetchBatch, fetchWait)
 }
 
 // pollEvery is how often a consumer's progress is read while waiting.

@@ -157,12 +157,16 @@ func (w *Worker) reportPending(ctx context.Context, cons jetstream.Consumer) {
 	}
 }
 
-// fetch takes what is waiting, up to FetchBatch messages, without
-// waiting for more; when nothing is, it waits up to FetchWait for one
-// message, so that a lone message is handled at once and a backlog is
-// handled in batches.
 func (w *Worker) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
-	batch, err := cons.FetchNoWait(w.cfg.FetchBatch)
+	return Fetch(cons, w.cfg.FetchBatch, w.cfg.FetchWait)
+}
+
+// Fetch is how the worker pulls: it takes what is waiting, up to max
+// messages, without waiting for more; when nothing is, it waits up to wait
+// for one message, so that a lone message is handled at once and a backlog
+// in batches.
+func Fetch(cons jetstream.Consumer, max int, wait time.Duration) ([]jetstream.Msg, error) {
+	batch, err := cons.FetchNoWait(max)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +174,7 @@ func (w *Worker) fetch(cons jetstream.Consumer) ([]jetstream.Msg, error) {
 	if len(msgs) > 0 || err != nil {
 		return msgs, err
 	}
-	batch, err = cons.Fetch(1, jetstream.FetchMaxWait(w.cfg.FetchWait))
+	batch, err = cons.Fetch(1, jetstream.FetchMaxWait(wait))
 	if err != nil {
 		return nil, err
 	}

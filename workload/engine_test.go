@@ -47,32 +47,8 @@ func generated(t *testing.T) []workload.Resource {
 	return rs
 }
 
-// kept reports whether the store keeps a mapped resource: a concept
-// matched, or it is demographics or an allergy (always kept).
-func kept(f *facts.Resource) bool {
-	switch {
-	case f == nil:
-		return false
-	case f.Demographics != nil, f.Allergy != nil:
-		return true
-	case f.Observation != nil:
-		for _, c := range f.Observation.Components {
-			if len(c.Concepts) > 0 {
-				return true
-			}
-		}
-		return len(f.Observation.Concepts) > 0
-	case f.Condition != nil:
-		return len(f.Condition.Concepts) > 0
-	case f.Medication != nil:
-		return len(f.Medication.Concepts) > 0
-	case f.Immunization != nil:
-		return len(f.Immunization.Concepts) > 0
-	case f.Procedure != nil:
-		return len(f.Procedure.Concepts) > 0
-	}
-	return false
-}
+// kept reports whether the store keeps a mapped resource.
+func kept(f *facts.Resource) bool { return f != nil && f.Relevant() }
 
 // mappedResource is one generated resource and what the mapper made of it.
 type mappedResource struct {

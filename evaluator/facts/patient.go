@@ -104,7 +104,7 @@ func (p *Patient) Apply(r Resource) bool {
 	}
 	versionChanged := !seen || !sameVersion(v, prev)
 	old := p.fact(m.Ref)
-	keep := !m.Retracted && r.relevant()
+	keep := !m.Retracted && r.Relevant()
 	if !keep {
 		if old == nil && !m.Retracted {
 			return false // never relevant: remember nothing, the store stays bounded
@@ -128,9 +128,10 @@ func sameVersion(a, b Version) bool {
 	return a.VersionID == b.VersionID && a.LastUpdated.Equal(b.LastUpdated) && a.Effective.Equal(b.Effective)
 }
 
-// relevant reports whether some concept matched. Demographics and allergies
-// are always kept: age and allergy severity matter whatever the codes.
-func (r Resource) relevant() bool {
+// Relevant reports whether the store keeps the resource: some concept
+// matched. Demographics and allergies are always kept: age and allergy
+// severity matter whatever the codes.
+func (r Resource) Relevant() bool {
 	switch {
 	case r.Demographics != nil, r.Allergy != nil:
 		return true
