@@ -2,14 +2,7 @@ package streams
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -23,95 +16,8 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/internal/testpki"
 )
-
-// testPKI is a certificate authority made for one test, with a server
-// certificate for 127.0.0.1 and localhost and a client certificate; and a
-// second CA, which the server does not trust, with a client certificate.
-type testPKI struct {
-	CA, OtherCA               string // CA certificates (PEM files)
-	ServerCert, ServerKey     string
-	ClientCert, ClientKey     string
-	StrangerCert, StrangerKey string // a client certificate and key from OtherCA
-}
-
-func newPKI(t *testing.T) testPKI {
-	t.Helper()
-	dir := t.TempDir()
-	ca, caKey := newCA(t, dir, "ca")
-	other, otherKey := newCA(t, dir, "other-ca")
-	p := testPKI{CA: filepath.Join(dir, "ca.pem"), OtherCA: filepath.Join(dir, "other-ca.pem")}
-	p.ServerCert, p.ServerKey = issueCert(t, dir, "server", ca, caKey, &x509.Certificate{
-		Subject:     pkix.Name{CommonName: "nats.test"},
-		DNSNames:    []string{"localhost"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1), net.IPv6loopback},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-	})
-	client := &x509.Certificate{Subject: pkix.Name{CommonName: "trialscout"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
-	p.ClientCert, p.ClientKey = issueCert(t, dir, "client", ca, caKey, client)
-	p.StrangerCert, p.StrangerKey = issueCert(t, dir, "stranger", other, otherKey, client)
-	return p
-}
-
-func newCA(t *testing.T, dir, name string) (*x509.Certificate, *ecdsa.PrivateKey) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "trialscout test " + name},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	writePEM(t, filepath.Join(dir, name+".pem"), "CERTIFICATE", der)
-	return cert, key
-}
-
-// issueCert signs tmpl (names and usages) with the CA and writes the
-// certificate and its key; it returns their files.
-func issueCert(t *testing.T, dir, name string, ca *x509.Certificate, caKey *ecdsa.PrivateKey, tmpl *x509.Certificate) (string, string) {
-	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	serial, err := rand.Int(rand.Reader, big.NewInt(1<<62))
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := *tmpl
-	c.SerialNumber = serial
-	c.NotBefore, c.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
-	c.KeyUsage = x509.KeyUsageDigitalSignature
-	der, err := x509.CreateCertificate(rand.Reader, &c, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	certFile, keyFile := filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-	writePEM(t, certFile, "CERTIFICATE", der)
-	writePEM(t, keyFile, "PRIVATE KEY", keyDER)
-	return certFile, keyFile
-}
-
-func writePEM(t *testing.T, file, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
 
 // newNKey makes a user NKey and writes its seed to a file: the public key
 // goes to the server, the file to the client.
@@ -139,7 +45,7 @@ func newNKey(t *testing.T) (public, seedFile string) {
 // startSecureNATS runs a real NATS server with JetStream that requires TLS
 // with the PKI's server certificate; auth adds what it asks of clients
 // (credentials, client certificates).
-func startSecureNATS(t *testing.T, p testPKI, auth func(*server.Options)) *server.Server {
+func startSecureNATS(t *testing.T, p testpki.PKI, auth func(*server.Options)) *server.Server {
 	t.Helper()
 	tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: p.ServerCert, KeyFile: p.ServerKey, CaFile: p.CA})
 	if err != nil {
@@ -190,7 +96,7 @@ func usersAndNKey(nkey string) func(*server.Options) {
 // credentials, a worker connected by Connect with the CA and each kind of
 // credentials consumes a resource and publishes its event, over TLS.
 func TestWorkerOverTLSWithCredentials(t *testing.T) {
-	p := newPKI(t)
+	p := testpki.New(t)
 	nkeyPub, seedFile := newNKey(t)
 	cases := []struct {
 		name string
@@ -246,7 +152,7 @@ func TestWorkerOverTLSWithCredentials(t *testing.T) {
 // by itself (not by running into the caller's deadline) with an error that
 // names the problem and shows no secret.
 func TestConnectRefusals(t *testing.T) {
-	p := newPKI(t)
+	p := testpki.New(t)
 	nkeyPub, _ := newNKey(t)
 	_, strangerSeed := newNKey(t)
 	passwords := startSecureNATS(t, p, usersAndNKey(nkeyPub))

@@ -3,16 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
-	"encoding/pem"
-	"math/big"
-	"net"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,77 +13,13 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/trialscout/trialscout/internal/testpki"
 	"github.com/trialscout/trialscout/streams"
 )
 
-// testCerts is a CA made for one test, with a server certificate for
-// 127.0.0.1 and a client certificate it signed.
-type testCerts struct {
-	CA, ServerCert, ServerKey, ClientCert, ClientKey string
-}
-
-func newTestCerts(t *testing.T) testCerts {
-	t.Helper()
-	dir := t.TempDir()
-	caKey := newKey(t)
-	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "trialscout test CA"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := testCerts{CA: filepath.Join(dir, "ca.pem")}
-	writePEMFile(t, c.CA, "CERTIFICATE", caDER)
-	issue := func(name string, serial int64, tmpl x509.Certificate) (string, string) {
-		key := newKey(t)
-		tmpl.SerialNumber = big.NewInt(serial)
-		tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
-		tmpl.KeyUsage = x509.KeyUsageDigitalSignature
-		der, err := x509.CreateCertificate(rand.Reader, &tmpl, ca, &key.PublicKey, caKey)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyDER, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		cert, keyFile := filepath.Join(dir, name+".pem"), filepath.Join(dir, name+"-key.pem")
-		writePEMFile(t, cert, "CERTIFICATE", der)
-		writePEMFile(t, keyFile, "PRIVATE KEY", keyDER)
-		return cert, keyFile
-	}
-	c.ServerCert, c.ServerKey = issue("server", 2, x509.Certificate{Subject: pkix.Name{CommonName: "nats.test"},
-		IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}, DNSNames: []string{"localhost"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
-	c.ClientCert, c.ClientKey = issue("client", 3, x509.Certificate{Subject: pkix.Name{CommonName: "trialscout"},
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-	return c
-}
-
-func newKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func writePEMFile(t *testing.T, file, kind string, der []byte) {
-	t.Helper()
-	if err := os.WriteFile(file, pem.EncodeToMemory(&pem.Block{Type: kind, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // startLockedNATS runs a NATS server with JetStream that requires TLS with a
 // client certificate signed by the test CA, and a user and password.
-func startLockedNATS(t *testing.T, c testCerts) *server.Server {
+func startLockedNATS(t *testing.T, c testpki.PKI) *server.Server {
 	t.Helper()
 	tc, err := server.GenTLSConfig(&server.TLSConfigOpts{CertFile: c.ServerCert, KeyFile: c.ServerKey, CaFile: c.CA, Verify: true})
 	if err != nil {
@@ -122,7 +49,7 @@ func startLockedNATS(t *testing.T, c testCerts) *server.Server {
 // that requires all of them and publishes its status event; cancelled, it
 // exits 0.
 func TestRunOverTLSWithCredentials(t *testing.T) {
-	c := newTestCerts(t)
+	c := testpki.New(t)
 	srv := startLockedNATS(t, c)
 	t.Setenv("TRIALSCOUT_NATS_PASSWORD", "right-password")
 	t.Setenv("TRIALSCOUT_TLS_CA", c.CA)
@@ -198,7 +125,7 @@ func TestRunOverTLSWithCredentials(t *testing.T) {
 // TestRunRefusedAccess: `trialscout run` against the same server with a
 // wrong or missing piece exits 2 with the reason, and never shows a secret.
 func TestRunRefusedAccess(t *testing.T) {
-	c := newTestCerts(t)
+	c := testpki.New(t)
 	srv := startLockedNATS(t, c)
 	full := map[string]string{"TRIALSCOUT_NATS_URL": srv.ClientURL(), "TRIALSCOUT_NATS_USER": "scout",
 		"TRIALSCOUT_NATS_PASSWORD": "right-password", "TRIALSCOUT_TLS_CA": c.CA,
