@@ -70,9 +70,36 @@ func newRun(t *testing.T, urls string, replicas int) *run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &run{t: t, ctx: ctx, dir: t.TempDir(), urls: urls, replicas: replicas, ackWait: 3 * time.Second,
+	r := &run{t: t, ctx: ctx, dir: t.TempDir(), urls: urls, replicas: replicas, ackWait: 3 * time.Second,
 		asOf: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), rng: rand.New(rand.NewPCG(uint64(len(t.Name())), 7)),
 		nc: nc, js: js}
+	t.Cleanup(r.keepLogsOnFailure)
+	return r
+}
+
+// keepLogsOnFailure copies the workers' logs out of the temporary
+// directory when the test failed, to TRIALSCOUT_FAULTS_LOGS (default: a
+// directory under the system's temporary directory), and says where.
+func (r *run) keepLogsOnFailure() {
+	if !r.t.Failed() {
+		return
+	}
+	dest := os.Getenv("TRIALSCOUT_FAULTS_LOGS")
+	if dest == "" {
+		dest = filepath.Join(os.TempDir(), "trialscout-faults-logs")
+	}
+	dest = filepath.Join(dest, r.t.Name())
+	logs, _ := filepath.Glob(filepath.Join(r.dir, "*.log"))
+	if err := os.MkdirAll(dest, 0o750); err != nil {
+		r.t.Logf("keeping logs: %v", err)
+		return
+	}
+	for _, l := range logs {
+		if data, err := os.ReadFile(l); err == nil {
+			os.WriteFile(filepath.Join(dest, filepath.Base(l)), data, 0o600)
+		}
+	}
+	r.t.Logf("worker logs kept in %s", dest)
 }
 
 // generate makes the workload and writes it as NDJSON for eval.
@@ -136,13 +163,31 @@ func (r *run) publishOne(res workload.Resource) error {
 }
 
 // remaining is how many input messages are not yet acknowledged by a
-// worker: not yet delivered, or delivered and in hand.
+// worker: not yet delivered, or delivered and in hand. A consumer whose ack
+// floor is short of the stream's last message is not done, whatever its
+// counts say: a consumer leader just elected can report none pending.
 func (r *run) remaining() (uint64, error) {
 	info, err := r.consumerInfo()
 	if err != nil {
 		return 0, err
 	}
-	return info.NumPending + uint64(info.NumAckPending), nil
+	left := info.NumPending + uint64(info.NumAckPending)
+	if left == 0 {
+		ctx, cancel := context.WithTimeout(r.ctx, 5*time.Second)
+		defer cancel()
+		s, err := r.js.Stream(ctx, "FHIR")
+		if err != nil {
+			return 0, err
+		}
+		sinfo, err := s.Info(ctx)
+		if err != nil {
+			return 0, err
+		}
+		if last := sinfo.State.LastSeq; info.AckFloor.Stream < last {
+			left = last - info.AckFloor.Stream
+		}
+	}
+	return left, nil
 }
 
 func (r *run) consumerInfo() (*jetstream.ConsumerInfo, error) {

@@ -67,12 +67,16 @@ func (w *Worker) Ready() <-chan struct{} { return w.ready }
 // Setup creates (or finds) the streams and bucket, and starts following the
 // bucket for the schedule of time-driven re-evaluations (until ctx ends).
 func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
-	kv, err := Ensure(ctx, w.js, w.cfg)
+	// Each step is bounded: a cluster busy electing leaders can leave a
+	// request unanswered, and the caller retries rather than waits forever.
+	reqCtx, cancel := context.WithTimeout(ctx, setupTimeout)
+	defer cancel()
+	kv, err := Ensure(reqCtx, w.js, w.cfg)
 	if err != nil {
 		return nil, err
 	}
 	w.store = newCachedStore(kvStore{kv}, w.cfg.StateCache)
-	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.cfg.InputStream, jetstream.ConsumerConfig{
+	cons, err := w.js.CreateOrUpdateConsumer(reqCtx, w.cfg.InputStream, jetstream.ConsumerConfig{
 		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
 		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
 	})
@@ -117,6 +121,9 @@ func (w *Worker) Run(ctx context.Context) error {
 	w.log.Info("worker stopped")
 	return nil
 }
+
+// setupTimeout bounds the requests that set the worker up.
+const setupTimeout = 15 * time.Second
 
 func (w *Worker) setupWithRetry(ctx context.Context) (jetstream.Consumer, error) {
 	for {
