@@ -20,13 +20,9 @@ type Evaluator struct {
 
 // New compiles the trials and builds the mapper that recognises their concepts.
 func New(trials []evaluator.Trial) (*Evaluator, error) {
-	var progs []*evaluator.Program
-	for _, t := range trials {
-		p, err := evaluator.Compile(t)
-		if err != nil {
-			return nil, err
-		}
-		progs = append(progs, p)
+	progs, err := evaluator.CompileAll(trials)
+	if err != nil {
+		return nil, err
 	}
 	// Sorted once: evaluations come out in trial order.
 	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })

@@ -62,6 +62,19 @@ func (e *TrialError) Error() string {
 	return pos + ": " + e.Msg
 }
 
+// CompileAll compiles each trial, in order; the first error stops it.
+func CompileAll(trials []Trial) ([]*Program, error) {
+	progs := make([]*Program, 0, len(trials))
+	for _, t := range trials {
+		p, err := Compile(t)
+		if err != nil {
+			return nil, err
+		}
+		progs = append(progs, p)
+	}
+	return progs, nil
+}
+
 // Compile checks a trial definition and compiles its rules. It reports every
 // problem it finds (joined with errors.Join), each a *TrialError.
 func Compile(t Trial) (*Program, error) {

@@ -128,13 +128,9 @@ func shippedVocabulary(t testing.TB) *facts.Vocabulary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var progs []*evaluator.Program
-	for _, tr := range trials {
-		p, err := evaluator.Compile(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		progs = append(progs, p)
+	progs, err := evaluator.CompileAll(trials)
+	if err != nil {
+		t.Fatal(err)
 	}
 	v, err := evaluator.Vocabulary(progs...)
 	if err != nil {

@@ -138,13 +138,9 @@ func TestCatalogCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var progs []*evaluator.Program
-	for _, tr := range trials {
-		p, err := evaluator.Compile(tr)
-		if err != nil {
-			t.Fatal(err)
-		}
-		progs = append(progs, p)
+	progs, err := evaluator.CompileAll(trials)
+	if err != nil {
+		t.Fatal(err)
 	}
 	vocab, err := evaluator.Vocabulary(progs...)
 	if err != nil {
