@@ -218,3 +218,39 @@ func TestCrClChangesOnBirthday(t *testing.T) {
 		t.Errorf("I8.crcl at 40 = %s (%s), want not_met", got.Result, got.Reason)
 	}
 }
+
+// TestRecordsDatedAhead: a record dated after the evaluation time (booked
+// ahead, or a clock skew) does not count yet, and the evaluation is valid
+// only until its date, when it starts to count with no new data.
+func TestRecordsDatedAhead(t *testing.T) {
+	ahead := asOf.AddDate(0, 0, 3)
+	cases := []struct {
+		name, criterion string
+		add             func(*builder)
+	}{
+		{"myocardial infarction", "E6", func(b *builder) { b.condition("cv-exclusion", "active", ahead) }},
+		{"live vaccine", "E5", func(b *builder) {
+			im := &facts.Immunization{Meta: facts.Meta{Ref: b.ref("Immunization")}, Concepts: []string{"live-vaccine"}, Display: "zoster", Status: "completed", Occurrence: ahead}
+			b.p.Immunizations[im.Ref] = im
+		}},
+		{"red cell transfusion", "I8.hb", func(b *builder) {
+			pr := &facts.Procedure{Meta: facts.Meta{Ref: b.ref("Procedure")}, Concepts: []string{"rbc-transfusion"}, Status: "completed", Performed: ahead}
+			b.p.Procedures[pr.Ref] = pr
+		}},
+	}
+	prog := program(t)
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := base()
+			tc.add(b)
+			now := prog.Evaluate(b.p, asOf)
+			later := prog.Evaluate(b.p, ahead)
+			if a, z := now.Criterion(tc.criterion).Result, later.Criterion(tc.criterion).Result; a == z {
+				t.Fatalf("%s is %s before and on the record's date: the case tests nothing", tc.criterion, a)
+			}
+			if now.ValidUntil == nil || now.ValidUntil.After(ahead) {
+				t.Errorf("valid_until %v, want at latest %s, when the record starts to count", now.ValidUntil, ahead)
+			}
+		})
+	}
+}

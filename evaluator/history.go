@@ -183,12 +183,16 @@ func (c *evalContext) conditionWithin(concept string, s Span) tri {
 		} else if active(cond) {
 			end = c.asOf
 		}
-		if st.IsZero() || st.After(c.asOf) || !end.After(from) {
+		if st.After(c.asOf) {
+			c.changesAt(st) // recorded ahead of time: it counts from its onset
+			continue
+		}
+		if st.IsZero() || !end.After(from) {
 			continue
 		}
 		hits = append(hits, cond)
 		starts = append(starts, st)
-		if end.Before(c.asOf) {
+		if !end.Equal(c.asOf) { // abated, or to abate: it leaves the span after
 			c.changesAt(s.After(end))
 		}
 	}
@@ -229,7 +233,11 @@ func (c *evalContext) procedure(concept string, within *Span) tri {
 		}
 		if within != nil {
 			at := p.Performed
-			if at.IsZero() || at.After(c.asOf) || !at.After(within.Before(c.asOf)) {
+			if at.After(c.asOf) {
+				c.changesAt(at) // dated ahead: it counts from then
+				continue
+			}
+			if at.IsZero() || !at.After(within.Before(c.asOf)) {
 				continue
 			}
 			c.changesAt(within.After(at))
@@ -255,7 +263,14 @@ func (c *evalContext) immunizedWithin(concept string, s Span) tri {
 	var given []*facts.Immunization
 	for _, im := range c.idx.immunized {
 		at := im.Occurrence
-		if !has(im.Concepts, concept) || im.Status != "completed" || at.IsZero() || at.After(c.asOf) || !at.After(from) {
+		if !has(im.Concepts, concept) || im.Status != "completed" || at.IsZero() {
+			continue
+		}
+		if at.After(c.asOf) {
+			c.changesAt(at) // dated ahead: it counts from then
+			continue
+		}
+		if !at.After(from) {
 			continue
 		}
 		hits = append(hits, im.Ref)
