@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nkeys"
 
 	"github.com/trialscout/trialscout/config"
+	"github.com/trialscout/trialscout/internal/testnats"
 	"github.com/trialscout/trialscout/internal/testpki"
 )
 
@@ -63,25 +64,7 @@ func startSecureNATS(t *testing.T, p testpki.PKI, auth func(*server.Options)) *s
 		}
 		opts.TLSConfig = tc
 	}
-	return startServerWith(t, opts)
-}
-
-func startServerWith(t *testing.T, opts *server.Options) *server.Server {
-	t.Helper()
-	srv, err := server.NewServer(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		t.Fatal("NATS server not ready after 10s")
-	}
-	t.Cleanup(func() {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
-	return srv
+	return testnats.Start(t, opts)
 }
 
 // usersAndNKey requires a user and password, or the NKey.
@@ -157,7 +140,7 @@ func TestConnectRefusals(t *testing.T) {
 	_, strangerSeed := newNKey(t)
 	passwords := startSecureNATS(t, p, usersAndNKey(nkeyPub))
 	mutual := startSecureNATS(t, p, func(o *server.Options) { o.Authorization = "right-token"; o.TLSVerify = true })
-	plain := startServerWith(t, &server.Options{Host: "127.0.0.1", Port: -1, Username: "scout", Password: "right-password", NoSigs: true, NoLog: true})
+	plain := testnats.Start(t, &server.Options{Host: "127.0.0.1", Port: -1, Username: "scout", Password: "right-password", NoSigs: true, NoLog: true})
 	tlsURL := passwords.ClientURL()
 	natsURL := "nats://" + strings.TrimPrefix(tlsURL, "tls://")
 	missing := filepath.Join(t.TempDir(), "missing.pem")
@@ -265,7 +248,7 @@ func TestConnectWaitsForServer(t *testing.T) {
 		done <- result{nc, err}
 	}()
 	<-hungUp
-	startServerWith(t, &server.Options{Host: "127.0.0.1", Port: port, NoSigs: true, NoLog: true})
+	testnats.Start(t, &server.Options{Host: "127.0.0.1", Port: port, NoSigs: true, NoLog: true})
 	r := <-done
 	if r.err != nil {
 		t.Fatalf("Connect gave up on a server that was starting: %v", r.err)

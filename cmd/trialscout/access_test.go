@@ -13,6 +13,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/trialscout/trialscout/internal/testnats"
 	"github.com/trialscout/trialscout/internal/testpki"
 	"github.com/trialscout/trialscout/streams"
 )
@@ -25,22 +26,9 @@ func startLockedNATS(t *testing.T, c testpki.PKI) *server.Server {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+	return testnats.Start(t, &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
 		TLS: true, TLSVerify: true, TLSConfig: tc, TLSTimeout: 5,
 		Username: "scout", Password: "right-password", NoSigs: true, NoLog: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Start()
-	if !srv.ReadyForConnections(10 * time.Second) {
-		srv.Shutdown()
-		t.Fatal("NATS server not ready after 10s")
-	}
-	t.Cleanup(func() {
-		srv.Shutdown()
-		srv.WaitForShutdown()
-	})
-	return srv
 }
 
 // TestRunOverTLSWithCredentials: `trialscout run`, given the server, the
