@@ -60,7 +60,7 @@ func classOf(rs []fhirmap.Result) class {
 		switch {
 		case r.Err != nil:
 			return rejected
-		case r.Fact != nil && r.Fact.Relevant():
+		case r.Fact != nil && r.Fact.Kept():
 			c = relevant
 		case r.Fact != nil && c == notRead:
 			c = irrelevant

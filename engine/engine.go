@@ -18,19 +18,32 @@ type Evaluator struct {
 	mapper   *fhirmap.Mapper
 }
 
+// Option changes how an Evaluator reads its input.
+type Option func(*fhirmap.Options)
+
+// WithSources says which FHIR server bases are one source, and which is the
+// local one (fhirmap.Options.Sources).
+func WithSources(sources map[string]string) Option {
+	return func(o *fhirmap.Options) { o.Sources = sources }
+}
+
 // New compiles the trials and builds the mapper that recognises their concepts.
-func New(trials []evaluator.Trial) (*Evaluator, error) {
+func New(trials []evaluator.Trial, opts ...Option) (*Evaluator, error) {
 	progs, err := evaluator.CompileAll(trials)
 	if err != nil {
 		return nil, err
 	}
 	// Sorted once: evaluations come out in trial order.
 	sort.Slice(progs, func(i, j int) bool { return progs[i].Trial().ID < progs[j].Trial().ID })
-	vocab, err := evaluator.Vocabulary(progs...)
+	vocab, err := evaluator.Relevance(progs...)
 	if err != nil {
 		return nil, fmt.Errorf("vocabulary: %w", err)
 	}
-	m, err := fhirmap.New(vocab, fhirmap.Options{})
+	var mo fhirmap.Options
+	for _, o := range opts {
+		o(&mo)
+	}
+	m, err := fhirmap.New(vocab, mo)
 	if err != nil {
 		return nil, err
 	}
@@ -56,9 +69,12 @@ type Outcome struct {
 }
 
 // Patients reads every input and returns each patient's facts, with what
-// was mapped, ignored and rejected counted into out.
+// was mapped, ignored and rejected counted into out. Resources are applied
+// in input order, which orders the versions that meta cannot (see
+// facts.CompareVersions), exactly as the worker orders them by stream
+// sequence.
 func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Patient {
-	patients := map[string]*facts.Patient{}
+	pop := newPopulation()
 	for _, in := range inputs {
 		results, err := e.mapper.Read(in.R, in.Name)
 		if err != nil {
@@ -66,13 +82,13 @@ func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Pat
 			continue
 		}
 		for _, r := range results {
-			e.apply(patients, r, out)
+			e.apply(pop, r, out)
 		}
 	}
-	return patients
+	return pop.patients
 }
 
-func (e *Evaluator) apply(patients map[string]*facts.Patient, r fhirmap.Result, out *Outcome) {
+func (e *Evaluator) apply(pop *population, r fhirmap.Result, out *Outcome) {
 	switch {
 	case r.Err != nil:
 		out.Rejected = append(out.Rejected, r)
@@ -80,12 +96,9 @@ func (e *Evaluator) apply(patients map[string]*facts.Patient, r fhirmap.Result, 
 		out.Ignored++
 	default:
 		out.Mapped++
-		p := patients[r.Fact.Patient]
-		if p == nil {
-			p = facts.NewPatient(r.Fact.Patient)
-			patients[r.Fact.Patient] = p
-		}
-		p.Apply(*r.Fact)
+		pop.arrived++
+		r.Fact.SetArrival(pop.arrived)
+		pop.apply(*r.Fact)
 	}
 }
 
@@ -103,7 +116,7 @@ func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
 	for _, id := range ids {
 		// Observations older than every window can decide nothing at asOf or
 		// later: dropping them keeps evaluation cost flat in history length.
-		patients[id].PruneObservations(horizon)
+		_ = patients[id].PruneObservations(horizon)
 		out.Evaluations = append(out.Evaluations, e.Evaluate(patients[id], asOf)...)
 	}
 	return out
@@ -137,3 +150,15 @@ func (e *Evaluator) Evaluate(p *facts.Patient, asOf time.Time) []evaluator.Evalu
 // Horizon is the earliest effective time any trial could read at asOf:
 // observations before it can be pruned.
 func (e *Evaluator) Horizon(asOf time.Time) time.Time { return e.horizon(asOf) }
+
+// Programs returns the compiled trials, sorted by id.
+func (e *Evaluator) Programs() []*evaluator.Program { return e.programs }
+
+// Fingerprints maps each trial's id to the fingerprint of its definition.
+func (e *Evaluator) Fingerprints() map[string]string {
+	out := make(map[string]string, len(e.programs))
+	for _, p := range e.programs {
+		out[p.Trial().ID] = p.Fingerprint()
+	}
+	return out
+}

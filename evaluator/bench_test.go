@@ -18,8 +18,8 @@ func withHistory(t testing.TB, n int) *facts.Patient {
 	for i := range n {
 		at := daysBefore(29 + float64(i)/4)
 		c := concepts[i%len(concepts)]
-		b.p.Apply(facts.Resource{Patient: b.p.ID, Observation: &facts.Observation{
-			Meta: facts.Meta{Ref: fmt.Sprintf("Observation/h%d", i)}, Concepts: []string{c}, Status: "final", Effective: at,
+		b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Observation: &facts.Observation{
+			Meta: facts.Meta{Ref: fmt.Sprintf("Observation/h%d", i)}, Codes: codes(c), Status: "final", Effective: at,
 			Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: 97, Unit: "%"}}}})
 	}
 	b.p.PruneObservations(program(t).Horizon().Before(asOf))
@@ -51,8 +51,8 @@ func BenchmarkApplyEvaluate(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				p.Apply(facts.Resource{Patient: p.ID, Observation: &facts.Observation{
-					Meta: facts.Meta{Ref: "Observation/new", VersionID: fmt.Sprint(i)}, Concepts: []string{"anc"}, Status: "final",
+				p.Apply(facts.Resource{Patient: p.ID, Relevant: true, Observation: &facts.Observation{
+					Meta: facts.Meta{Ref: "Observation/new", VersionID: fmt.Sprint(i)}, Codes: codes("anc"), Status: "final",
 					Effective: daysBefore(1), Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: 2 + float64(i%2), Unit: "10*9/L"}}}})
 				prog.Evaluate(p, asOf.Add(time.Duration(i)))
 			}

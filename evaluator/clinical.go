@@ -104,8 +104,8 @@ func (c *evalContext) roomAirSpO2Above(min float64) tri {
 // an FiO2 > 21 % in its own components, or in an observation within the
 // oxygen_match span of it.
 func (c *evalContext) supplemented(spo2 *facts.Observation) (string, string) {
-	for _, comp := range spo2.Components {
-		if why := c.oxygenValue(comp.Concepts, comp.Value, spo2); why != "" {
+	for i, comp := range spo2.Components {
+		if why := c.oxygenValue(c.componentSlots(spo2, i), comp.Value, spo2); why != "" {
 			return why + " (component)", spo2.Ref
 		}
 	}
@@ -121,7 +121,7 @@ func (c *evalContext) supplemented(spo2 *facts.Observation) (string, string) {
 			if o.Effective.Before(match.Before(spo2.Effective)) || o.Effective.After(match.After(spo2.Effective)) {
 				continue
 			}
-			if w := c.oxygenValue(o.Concepts, o.Value, o); w != "" {
+			if w := c.oxygenValue(c.idx.obsRead[o].code, o.Value, o); w != "" {
 				found, why = o, w
 			}
 		}
@@ -136,19 +136,31 @@ func (c *evalContext) supplemented(spo2 *facts.Observation) (string, string) {
 // an FiO2 above room air's 21 %.
 var oxygenLimits = map[string]float64{"oxygen-flow": 0, "fio2": 21}
 
-func (c *evalContext) oxygenValue(concepts []string, v facts.Value, o *facts.Observation) string {
+func (c *evalContext) oxygenValue(concepts slots, v facts.Value, o *facts.Observation) string {
 	if v.Kind != facts.QuantityValue {
 		return ""
 	}
 	for _, name := range []string{"oxygen-flow", "fio2"} {
-		if !has(concepts, name) {
+		k := c.concept(name)
+		if !concepts.has(k.slot) {
 			continue
 		}
-		k := c.concept(name)
 		x, err := convert(v.Quantity, k, o.Effective)
 		if err == nil && above(x, oxygenLimits[name]) {
 			return fmt.Sprintf("%s %s %s", k.Title, num(round3(x)), k.Unit)
 		}
 	}
 	return ""
+}
+
+// componentSlots is what the trial makes of the i-th component of o.
+func (c *evalContext) componentSlots(o *facts.Observation, i int) slots {
+	r, ok := c.idx.obsRead[o]
+	if !ok {
+		r = c.prog.readObservation(c.p, o)
+	}
+	if i < len(r.comps) {
+		return r.comps[i]
+	}
+	return nil
 }

@@ -1,8 +1,12 @@
 package evaluator
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -25,6 +29,10 @@ type Program struct {
 	// horizon is the longest window any concept reads: older observations
 	// can never matter again.
 	horizon Span
+	// vocab is the trial's own vocabulary: its concepts mean what this
+	// trial says, whatever other trials call by the same names.
+	vocab       *facts.Vocabulary
+	fingerprint string
 }
 
 type compiledConcept struct {
@@ -85,6 +93,7 @@ func Compile(t Trial) (*Program, error) {
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
+	c.prog.fingerprint = fingerprint(t)
 	return c.prog, nil
 }
 
@@ -140,9 +149,11 @@ func (c *compiler) compileConcepts() {
 		c.prog.slots = append(c.prog.slots, cc)
 		specs = append(specs, k.spec())
 	}
-	if _, err := facts.NewVocabulary(specs); err != nil {
+	vocab, err := facts.NewVocabulary(specs)
+	if err != nil {
 		c.fail(0, 0, "concepts: %v", err)
 	}
+	c.prog.vocab = vocab
 }
 
 // resolveSpan reads a parameter name or a literal span.
@@ -287,29 +298,46 @@ func (p *Program) Trial() Trial { return p.trial }
 // before asOf minus it can never change an evaluation at or after asOf.
 func (p *Program) Horizon() Span { return p.horizon }
 
-// Vocabulary builds the vocabulary fhirmap needs to recognise every concept
-// of the given programs. Concepts of one name in several trials merge.
-func Vocabulary(progs ...*Program) (*facts.Vocabulary, error) {
-	merged := map[string]facts.ConceptSpec{}
-	var order []string
+// Relevance builds the vocabulary fhirmap needs to tell whether any of the
+// given trials reads a resource. Each trial's concepts stay its own (named
+// "trial/concept"): two trials' concepts of one name never merge.
+func Relevance(progs ...*Program) (*facts.Vocabulary, error) {
+	var specs []facts.ConceptSpec
 	for _, p := range progs {
+		qualify := func(name string) string { return p.trial.ID + "/" + name }
 		for _, k := range p.trial.Concepts {
-			s, seen := merged[k.Name]
-			if !seen {
-				order = append(order, k.Name)
-				merged[k.Name] = k.spec()
-				continue
+			s := k.spec()
+			s.Name = qualify(k.Name)
+			s.Includes = nil
+			for _, inc := range k.Includes {
+				s.Includes = append(s.Includes, qualify(inc))
 			}
-			s.Codes = append(s.Codes, k.Codes...)
-			s.Names = append(s.Names, k.Names...)
-			s.Includes = append(s.Includes, k.Includes...)
-			s.Ingredient = s.Ingredient || k.Ingredient
-			merged[k.Name] = s
+			specs = append(specs, s)
 		}
 	}
-	specs := make([]facts.ConceptSpec, 0, len(order))
-	for _, n := range order {
-		specs = append(specs, merged[n])
-	}
 	return facts.NewVocabulary(specs)
+}
+
+// Fingerprint identifies what the trial decides: a hash of its definition
+// (criteria, rules, concepts, windows, parameters), without where in its
+// file each part was written. Two loads of one unchanged trial have the
+// same fingerprint; any change that could change a decision gives another.
+func (p *Program) Fingerprint() string { return p.fingerprint }
+
+func fingerprint(t Trial) string {
+	t.Source = ""
+	t.Concepts = slices.Clone(t.Concepts)
+	for i := range t.Concepts {
+		t.Concepts[i].Line = 0
+	}
+	t.Criteria = slices.Clone(t.Criteria)
+	for i := range t.Criteria {
+		t.Criteria[i].Line, t.Criteria[i].RuleLine, t.Criteria[i].RuleColumn = 0, 0, 0
+	}
+	data, err := json.Marshal(t)
+	if err != nil {
+		panic(fmt.Sprintf("trial %s: %v", t.ID, err)) // plain data always marshals
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12])
 }

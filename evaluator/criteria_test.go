@@ -137,7 +137,7 @@ func TestOxygen(t *testing.T) {
 func TestMedications(t *testing.T) {
 	d := func(n int) time.Time { return asOf.AddDate(0, 0, -n) }
 	runCases(t, []criterionCase{
-		{"no medication data", "I3b", func(b *builder) { b.p.Medications = map[string]*facts.Medication{} }, evaluator.Unknown},
+		{"no medication data", "I3b", func(b *builder) { b.noMedications() }, evaluator.Unknown},
 		{"drug added 56 days ago", "I3b", func(b *builder) {
 			b.med([]string{"belimumab", "targeted", "standard-treatment"}, "active", d(56), never, 10)
 		}, evaluator.Met},
@@ -173,7 +173,7 @@ func TestMedications(t *testing.T) {
 		{"IV steroid not counted", "I4", func(b *builder) {
 			b.med([]string{"methylprednisolone", "corticosteroid", "standard-treatment"}, "active", d(100), never, 500)
 			for _, m := range b.p.Medications {
-				if m.Ingredients[0] == "methylprednisolone" {
+				if means(m.Codes, m.Texts, "methylprednisolone") {
 					m.Route = "other"
 				}
 			}
@@ -230,12 +230,12 @@ func TestRecordsDatedAhead(t *testing.T) {
 	}{
 		{"myocardial infarction", "E6", func(b *builder) { b.condition("cv-exclusion", "active", ahead) }},
 		{"live vaccine", "E5", func(b *builder) {
-			im := &facts.Immunization{Meta: facts.Meta{Ref: b.ref("Immunization")}, Concepts: []string{"live-vaccine"}, Display: "zoster", Status: "completed", Occurrence: ahead}
-			b.p.Immunizations[im.Ref] = im
+			im := &facts.Immunization{Meta: facts.Meta{Ref: b.ref("Immunization")}, Codes: codes("live-vaccine"), Display: "zoster", Status: "completed", Occurrence: ahead}
+			b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Immunization: im})
 		}},
 		{"red cell transfusion", "I8.hb", func(b *builder) {
-			pr := &facts.Procedure{Meta: facts.Meta{Ref: b.ref("Procedure")}, Concepts: []string{"rbc-transfusion"}, Status: "completed", Performed: ahead}
-			b.p.Procedures[pr.Ref] = pr
+			pr := &facts.Procedure{Meta: facts.Meta{Ref: b.ref("Procedure")}, Codes: codes("rbc-transfusion"), Status: "completed", Performed: ahead}
+			b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Procedure: pr})
 		}},
 	}
 	prog := program(t)

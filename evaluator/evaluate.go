@@ -27,8 +27,30 @@ func (p *Program) Evaluate(pt *facts.Patient, asOf time.Time) Evaluation {
 		due[i] = earliest(c.next[n:])
 	}
 	ev.Status = statusOf(ev.Criteria)
+	why, diesAt := deceased(pt, asOf)
+	if why != "" {
+		ev.Status, ev.StatusReason = Ineligible, why
+	}
 	ev.ValidUntil = p.validUntil(pt, ix, &ev, c.next, due)
+	if !diesAt.IsZero() && (ev.ValidUntil == nil || diesAt.Before(*ev.ValidUntil)) {
+		ev.ValidUntil = &diesAt // the status changes then, whatever the criteria
+	}
 	return ev
+}
+
+// deceased says why a patient counts as deceased at asOf ("" when not),
+// else when a deceasedDateTime ahead of asOf makes them so.
+func deceased(pt *facts.Patient, asOf time.Time) (why string, ahead time.Time) {
+	d := pt.Demographics
+	switch {
+	case d == nil || !d.Deceased:
+		return "", time.Time{}
+	case d.DeceasedAt.IsZero():
+		return "deceased (" + d.Ref + "): never a candidate", time.Time{}
+	case d.DeceasedAt.After(asOf):
+		return "", d.DeceasedAt
+	}
+	return "deceased on " + day(d.DeceasedAt) + " (" + d.Ref + "): never a candidate", time.Time{}
 }
 
 // newContext starts one pass over the criteria at one instant. quiet passes

@@ -45,6 +45,9 @@ type Evaluation struct {
 	AsOf     time.Time         `json:"as_of"`
 	Status   Status            `json:"status"`
 	Criteria []CriterionResult `json:"criteria"`
+	// StatusReason says why the status is not what the criteria alone
+	// give: a deceased patient is ineligible for every trial.
+	StatusReason string `json:"status_reason,omitempty"`
 	// ValidUntil is the earliest later time at which some result changes
 	// with no new data; nil when nothing would.
 	ValidUntil *time.Time `json:"valid_until,omitempty"`

@@ -30,8 +30,8 @@ func Example() {
 	p := facts.NewPatient("Patient/1")
 	p.Apply(facts.Resource{Patient: "Patient/1", Demographics: &facts.Demographics{
 		Meta: facts.Meta{Ref: "Patient/1"}, BirthDate: time.Date(1980, 5, 2, 0, 0, 0, 0, time.UTC)}})
-	p.Apply(facts.Resource{Patient: "Patient/1", Observation: &facts.Observation{
-		Meta: facts.Meta{Ref: "Observation/a1"}, Concepts: []string{"anc"}, Status: "final",
+	p.Apply(facts.Resource{Patient: "Patient/1", Relevant: true, Observation: &facts.Observation{
+		Meta: facts.Meta{Ref: "Observation/a1"}, Codes: []facts.Coding{{System: "http://loinc.org", Code: "751-8"}}, Status: "final",
 		Effective: time.Date(2026, 10, 30, 8, 0, 0, 0, time.UTC),
 		Value:     facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: 1200, Unit: "/uL"}}}})
 

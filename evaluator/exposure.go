@@ -1,6 +1,7 @@
 package evaluator
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -10,10 +11,11 @@ import (
 
 // statement is one medication record placed in time.
 type statement struct {
-	m     *facts.Medication
-	start time.Time
-	end   time.Time // meaningful only when !open
-	open  bool      // active with no end: ongoing
+	m        *facts.Medication
+	concepts slots // what the trial makes of the drug
+	start    time.Time
+	end      time.Time // meaningful only when !open
+	open     bool      // active with no end: ongoing
 }
 
 func (s statement) zeroLength() bool { return !s.open && !s.end.After(s.start) }
@@ -21,7 +23,7 @@ func (s statement) zeroLength() bool { return !s.open && !s.end.After(s.start) }
 // exposure is one ingredient's touching or overlapping statements, merged.
 type exposure struct {
 	ingredient string
-	concepts   []string
+	concepts   slots
 	stmts      []statement // by start
 	start, end time.Time
 	open       bool
@@ -47,12 +49,7 @@ func (e *exposure) refs() []string {
 // counts reports whether a record is a medication exposure at all: a
 // not-taken or intended statement, or a request that is not active or
 // completed, is none.
-func counts(m *facts.Medication) bool {
-	if strings.HasPrefix(m.Ref, "MedicationRequest/") {
-		return m.Status == "active" || m.Status == "completed"
-	}
-	return m.Status != "not-taken" && m.Status != "intended" && m.Status != "entered-in-error"
-}
+func counts(m *facts.Medication) bool { return facts.CountsAsExposure(m.IsRequest(), m.Status) }
 
 // placed turns a record into a statement: its period, or its start alone
 // when it has no end and is not active.
@@ -68,14 +65,15 @@ func placed(m *facts.Medication) statement {
 	return s
 }
 
-// exposures merges the patient's medication records up to now into one
-// exposure per ingredient episode. Computed once per pass.
+// exposures merges the patient's records of the trial's drugs up to now
+// into one exposure per ingredient episode. Computed once per pass.
 func (c *evalContext) exposures() []*exposure {
 	if c.exps != nil {
 		return c.exps
 	}
 	byIngredient := map[string][]statement{}
-	for _, m := range c.p.Medications {
+	for _, mr := range c.idx.meds {
+		m := mr.fact
 		if !counts(m) || m.Start.IsZero() {
 			continue
 		}
@@ -84,10 +82,11 @@ func (c *evalContext) exposures() []*exposure {
 			continue
 		}
 		s := placed(m)
+		s.concepts = mr.slots
 		if !s.open && s.end.After(c.asOf) {
 			c.changesAt(s.end)
 		}
-		for _, ing := range ingredientsOf(m) {
+		for _, ing := range ingredientsOf(m, c.idx.ingredient[m]) {
 			byIngredient[ing] = append(byIngredient[ing], s)
 		}
 	}
@@ -108,9 +107,9 @@ func (c *evalContext) exposures() []*exposure {
 	return out
 }
 
-func ingredientsOf(m *facts.Medication) []string {
-	if len(m.Ingredients) > 0 {
-		return m.Ingredients
+func ingredientsOf(m *facts.Medication, ingredients []string) []string {
+	if len(ingredients) > 0 {
+		return ingredients
 	}
 	if m.Display != "" {
 		return []string{strings.ToLower(m.Display)}
@@ -134,30 +133,32 @@ func merge(ing string, stmts []statement) []*exposure {
 			if s.end.After(cur.end) {
 				cur.end = s.end
 			}
-			cur.concepts = union(cur.concepts, s.m.Concepts)
+			cur.concepts = union(cur.concepts, s.concepts)
 			continue
 		}
-		cur = &exposure{ingredient: ing, concepts: s.m.Concepts, stmts: []statement{s}, start: s.start, end: s.end, open: s.open}
+		cur = &exposure{ingredient: ing, concepts: s.concepts, stmts: []statement{s}, start: s.start, end: s.end, open: s.open}
 		out = append(out, cur)
 	}
 	return out
 }
 
-func union(a, b []string) []string {
-	out := append([]string{}, a...)
+func union(a, b slots) slots {
+	out := slices.Clone(a)
 	for _, x := range b {
-		if !has(out, x) {
+		if !out.has(x) {
 			out = append(out, x)
 		}
 	}
+	slices.Sort(out)
 	return out
 }
 
 // ofConcept filters exposures to those of a concept.
-func ofConcept(exps []*exposure, concept string) []*exposure {
+func (c *evalContext) ofConcept(exps []*exposure, concept string) []*exposure {
+	slot := c.concept(concept).slot
 	var out []*exposure
 	for _, e := range exps {
-		if has(e.concepts, concept) {
+		if e.concepts.has(slot) {
 			out = append(out, e)
 		}
 	}

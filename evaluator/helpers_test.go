@@ -2,6 +2,7 @@ package evaluator_test
 
 import (
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,21 +20,54 @@ func daysBefore(n float64) time.Time {
 
 func program(t testing.TB) *evaluator.Program {
 	t.Helper()
-	trials, err := config.ShippedTrials()
+	p, err := evaluator.Compile(sleTrial())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return p
+}
+
+// sleTrial is the shipped SLE trial's definition.
+var sleTrial = sync.OnceValue(func() evaluator.Trial {
+	trials, err := config.ShippedTrials()
+	if err != nil {
+		panic(err)
+	}
 	for _, tr := range trials {
 		if tr.ID == "sle-refractory" {
-			p, err := evaluator.Compile(tr)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return p
+			return tr
 		}
 	}
-	t.Fatal("sle-refractory not shipped")
-	return nil
+	panic("sle-refractory not shipped")
+})
+
+// codesOf names a concept of the SLE trial as a feed would: by the first of
+// its codes, else (for a drug known by name) by its first name.
+func codesOf(concept string) ([]facts.Coding, []string) {
+	for _, k := range sleTrial().Concepts {
+		if k.Name != concept {
+			continue
+		}
+		if len(k.Codes) > 0 {
+			return k.Codes[:1], nil
+		}
+		return nil, k.Names[:1]
+	}
+	panic("no concept " + concept)
+}
+
+func codes(concept string) []facts.Coding {
+	c, _ := codesOf(concept)
+	return c
+}
+
+// means reports whether codes name the concept (as codesOf writes it).
+func means(cs []facts.Coding, texts []string, concept string) bool {
+	want, names := codesOf(concept)
+	if len(want) > 0 {
+		return len(cs) > 0 && cs[0] == want[0]
+	}
+	return len(texts) > 0 && texts[0] == names[0]
 }
 
 // builder assembles a patient fact by fact; ids are generated.
@@ -44,7 +78,8 @@ type builder struct {
 
 func newBuilder() *builder {
 	b := &builder{p: facts.NewPatient("Patient/t")}
-	b.p.Demographics = &facts.Demographics{Meta: facts.Meta{Ref: "Patient/t"}, BirthDate: time.Date(1992, 3, 15, 0, 0, 0, 0, time.UTC), Gender: "female"}
+	b.p.Apply(facts.Resource{Patient: "Patient/t", Demographics: &facts.Demographics{Meta: facts.Meta{Ref: "Patient/t"},
+		BirthDate: time.Date(1992, 3, 15, 0, 0, 0, 0, time.UTC), Gender: "female"}})
 	return b
 }
 
@@ -54,12 +89,12 @@ func (b *builder) ref(kind string) string {
 }
 
 func (b *builder) lab(concept string, v float64, unit string, at time.Time, opts ...func(*facts.Observation)) *builder {
-	o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Concepts: []string{concept}, Status: "final", Effective: at,
+	o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Codes: codes(concept), Status: "final", Effective: at,
 		Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: v, Unit: unit}}}
 	for _, f := range opts {
 		f(o)
 	}
-	b.p.Observations[o.Ref] = o
+	b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Observation: o})
 	return b
 }
 
@@ -72,9 +107,9 @@ func refRange(low, high float64, unit string) func(*facts.Observation) {
 
 func coded(concept string, code facts.Coding, at time.Time) func(*builder) {
 	return func(b *builder) {
-		o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Concepts: []string{concept}, Status: "final", Effective: at,
+		o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Codes: codes(concept), Status: "final", Effective: at,
 			Value: facts.Value{Kind: facts.CodedValue, Codes: []facts.Coding{code}}}
-		b.p.Observations[o.Ref] = o
+		b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Observation: o})
 	}
 }
 
@@ -85,18 +120,25 @@ var (
 )
 
 func (b *builder) condition(concept, clinical string, onset time.Time) *builder {
-	c := &facts.Condition{Meta: facts.Meta{Ref: b.ref("Condition")}, Concepts: []string{concept}, Display: concept, Clinical: clinical, Onset: onset}
-	b.p.Conditions[c.Ref] = c
+	cs, texts := codesOf(concept)
+	c := &facts.Condition{Meta: facts.Meta{Ref: b.ref("Condition")}, Codes: cs, Display: concept, Clinical: clinical, Onset: onset}
+	if len(texts) > 0 {
+		c.Text = texts[0]
+	}
+	b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Condition: c})
 	return b
 }
 
+// med adds a MedicationStatement of the first concept, an ingredient (the
+// others are the classes that include it, for the reader).
 func (b *builder) med(concepts []string, status string, start, end time.Time, dose float64) *builder {
-	m := &facts.Medication{Meta: facts.Meta{Ref: b.ref("MedicationStatement")}, Ingredients: concepts[:1], Concepts: concepts,
+	cs, texts := codesOf(concepts[0])
+	m := &facts.Medication{Meta: facts.Meta{Ref: b.ref("MedicationStatement")}, Codes: cs, Texts: texts,
 		Status: status, Start: start, End: end, Route: "oral"}
 	if dose >= 0 {
 		m.DailyDoseMg = &dose
 	}
-	b.p.Medications[m.Ref] = m
+	b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Medication: m})
 	return b
 }
 
@@ -135,24 +177,24 @@ func base() *builder {
 }
 
 func (b *builder) sledai(total, lowComplement, dsdna float64, at time.Time) *builder {
-	o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Concepts: []string{"sledai-2k"}, Status: "final", Effective: at,
+	o := &facts.Observation{Meta: facts.Meta{Ref: b.ref("Observation")}, Codes: codes("sledai-2k"), Status: "final", Effective: at,
 		Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: total}}}
 	if lowComplement >= 0 {
-		o.Components = append(o.Components, facts.Component{Concepts: []string{"sledai-2k-low-complement"},
+		o.Components = append(o.Components, facts.Component{Codes: codes("sledai-2k-low-complement"),
 			Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: lowComplement}}})
 	}
 	if dsdna >= 0 {
-		o.Components = append(o.Components, facts.Component{Concepts: []string{"sledai-2k-dsdna"},
+		o.Components = append(o.Components, facts.Component{Codes: codes("sledai-2k-dsdna"),
 			Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: dsdna}}})
 	}
-	b.p.Observations[o.Ref] = o
+	b.p.Apply(facts.Resource{Patient: b.p.ID, Relevant: true, Observation: o})
 	return b
 }
 
 // without removes every observation of a concept.
 func (b *builder) without(concept string) *builder {
 	for ref, o := range b.p.Observations {
-		if len(o.Concepts) > 0 && o.Concepts[0] == concept {
+		if means(o.Codes, nil, concept) {
 			delete(b.p.Observations, ref)
 		}
 	}
@@ -162,9 +204,22 @@ func (b *builder) without(concept string) *builder {
 // withoutMed removes every medication of an ingredient.
 func (b *builder) withoutMed(ingredient string) *builder {
 	for ref, m := range b.p.Medications {
-		if m.Ingredients[0] == ingredient {
+		if means(m.Codes, m.Texts, ingredient) {
 			delete(b.p.Medications, ref)
 		}
 	}
 	return b
+}
+
+// noMedications leaves the patient with no medication record at all.
+func (b *builder) noMedications() {
+	p := facts.NewPatient(b.p.ID)
+	p.Apply(facts.Resource{Patient: p.ID, Demographics: b.p.Demographics})
+	for _, o := range b.p.Observations {
+		p.Apply(facts.Resource{Patient: p.ID, Relevant: true, Observation: o})
+	}
+	for _, c := range b.p.Conditions {
+		p.Apply(facts.Resource{Patient: p.ID, Relevant: true, Condition: c})
+	}
+	b.p = p
 }

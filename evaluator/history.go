@@ -74,7 +74,7 @@ func present(verification string) bool {
 // conditions returns the present Conditions of a concept in reference
 // order. The slice is shared: callers must not change it.
 func (c *evalContext) conditions(concept string) []*facts.Condition {
-	return c.idx.conditions[concept]
+	return c.idx.conditions[c.concept(concept).slot]
 }
 
 // start is a Condition's start: onset, else birthDate + onsetAge, else recordedDate.
@@ -227,8 +227,9 @@ func refsOf[T interface{ Reference() string }](list []T) []string {
 func (c *evalContext) procedure(concept string, within *Span) tri {
 	k := c.concept(concept)
 	var hits []string
-	for _, p := range c.idx.procedures {
-		if !has(p.Concepts, concept) || p.Status != "completed" {
+	for _, pr := range c.idx.procedures {
+		p := pr.fact
+		if !pr.slots.has(k.slot) || p.Status != "completed" {
 			continue
 		}
 		if within != nil {
@@ -261,9 +262,10 @@ func (c *evalContext) immunizedWithin(concept string, s Span) tri {
 	from := s.Before(c.asOf)
 	var hits []string
 	var given []*facts.Immunization
-	for _, im := range c.idx.immunized {
+	for _, ir := range c.idx.immunized {
+		im := ir.fact
 		at := im.Occurrence
-		if !has(im.Concepts, concept) || im.Status != "completed" || at.IsZero() {
+		if !ir.slots.has(k.slot) || im.Status != "completed" || at.IsZero() {
 			continue
 		}
 		if at.After(c.asOf) {
@@ -292,8 +294,9 @@ func (c *evalContext) immunizedWithin(concept string, s Span) tri {
 func (c *evalContext) allergicTo(concept string) tri {
 	k := c.concept(concept)
 	var hits, names []string
-	for _, al := range c.idx.allergies {
-		if has(al.Concepts, concept) && present(al.Verification) {
+	for _, ar := range c.idx.allergies {
+		al := ar.fact
+		if ar.slots.has(k.slot) && present(al.Verification) {
 			hits = append(hits, al.Ref)
 			names = append(names, al.Display)
 		}
@@ -306,7 +309,8 @@ func (c *evalContext) allergicTo(concept string) tri {
 
 func (c *evalContext) severeAllergy() tri {
 	var hits, names []string
-	for _, al := range c.idx.allergies {
+	for _, ar := range c.idx.allergies {
+		al := ar.fact
 		if present(al.Verification) && (al.Criticality == "high" || al.Severe) {
 			hits = append(hits, al.Ref)
 			names = append(names, al.Display)

@@ -1,6 +1,8 @@
 package evaluator
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
@@ -12,22 +14,37 @@ type index struct {
 	// obs holds the usable observations by concept slot, in no order (see
 	// latest), without those too old to be read at asOf or later.
 	obs [][]*facts.Observation
-	// conditions holds the present Conditions by concept, and the other
-	// histories are all the patient's, each in reference order.
-	conditions map[string][]*facts.Condition
-	procedures []*facts.Procedure
-	immunized  []*facts.Immunization
-	allergies  []*facts.Allergy
+	// obsRead is what the trial makes of each indexed observation.
+	obsRead map[*facts.Observation]obsReading
+	// conditions holds the present Conditions by concept slot, and the
+	// other histories are all the patient's, each in reference order with
+	// what the trial makes of them.
+	conditions [][]*facts.Condition
+	procedures []read[*facts.Procedure]
+	immunized  []read[*facts.Immunization]
+	allergies  []read[*facts.Allergy]
+	meds       []read[*facts.Medication]
+	ingredient map[*facts.Medication][]string
 }
 
 func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
-	return &index{
-		obs:        p.observationsBySlot(pt.Observations, asOf),
-		conditions: conditionsByConcept(pt.Conditions),
-		procedures: sortedByRef(pt.Procedures),
-		immunized:  sortedByRef(pt.Immunizations),
-		allergies:  sortedByRef(pt.Allergies),
+	ix := &index{
+		obsRead:    map[*facts.Observation]obsReading{},
+		conditions: make([][]*facts.Condition, len(p.slots)),
+		ingredient: map[*facts.Medication][]string{},
 	}
+	ix.obs = p.observationsBySlot(pt, ix, asOf)
+	p.conditionsBySlot(pt, ix)
+	ix.procedures = readAll(pt.Procedures, func(x *facts.Procedure) slots { return p.readProcedure(pt, x) }, false)
+	ix.immunized = readAll(pt.Immunizations, func(x *facts.Immunization) slots { return p.readImmunization(pt, x) }, false)
+	// Every allergy is listed: severity alone can decide a criterion.
+	ix.allergies = readAll(pt.Allergies, func(x *facts.Allergy) slots { return p.readAllergy(pt, x) }, true)
+	ix.meds = readAll(pt.Medications, func(x *facts.Medication) slots {
+		r := p.readMedication(pt, x)
+		ix.ingredient[x] = r.ingredients
+		return r.concepts
+	}, false)
+	return ix
 }
 
 // reachMargin keeps observations this much older than a window's start at
@@ -41,27 +58,29 @@ const reachMargin = 7 * 24 * time.Hour
 // than its concept's window reaches, at asOf less reachMargin, can never be
 // the latest in that window at asOf or later: leaving it out keeps the cost
 // of an evaluation flat however many old results the store holds.
-func (p *Program) observationsBySlot(all map[string]*facts.Observation, asOf time.Time) [][]*facts.Observation {
+func (p *Program) observationsBySlot(pt *facts.Patient, ix *index, asOf time.Time) [][]*facts.Observation {
 	by := make([][]*facts.Observation, len(p.slots))
 	reach := make([]time.Time, len(p.slots)) // by slot, computed on first use
-	for _, o := range all {
+	for _, o := range pt.Observations {
 		if !usable(o.Status) || o.Effective.IsZero() {
 			continue
 		}
-		for _, name := range o.Concepts {
-			k := p.concepts[name]
-			if k == nil {
-				continue // no rule of this trial reads it
-			}
+		r := p.readObservation(pt, o)
+		if len(r.code) == 0 && len(r.comps) == 0 {
+			continue
+		}
+		ix.obsRead[o] = r
+		for _, slot := range r.code {
+			k := p.slots[slot]
 			if k.Window != "" {
-				if reach[k.slot].IsZero() {
-					reach[k.slot] = k.window.Before(asOf).Add(-reachMargin)
+				if reach[slot].IsZero() {
+					reach[slot] = k.window.Before(asOf).Add(-reachMargin)
 				}
-				if !o.Effective.After(reach[k.slot]) {
+				if !o.Effective.After(reach[slot]) {
 					continue
 				}
 			}
-			by[k.slot] = append(by[k.slot], o)
+			by[slot] = append(by[slot], o)
 		}
 	}
 	return by
@@ -71,20 +90,28 @@ func usable(status string) bool {
 	return status == "final" || status == "amended" || status == "corrected"
 }
 
-func conditionsByConcept(all map[string]*facts.Condition) map[string][]*facts.Condition {
-	by := map[string][]*facts.Condition{}
-	for _, cond := range sortedByRef(all) {
+func (p *Program) conditionsBySlot(pt *facts.Patient, ix *index) {
+	for _, cond := range sortedByRef(pt.Conditions) {
 		if !present(cond.Verification) {
 			continue
 		}
-		for _, c := range cond.Concepts {
-			// A concept named twice lists the Condition once.
-			if list := by[c]; len(list) == 0 || list[len(list)-1] != cond {
-				by[c] = append(list, cond)
-			}
+		for _, slot := range p.readCondition(pt, cond) {
+			ix.conditions[slot] = append(ix.conditions[slot], cond)
 		}
 	}
-	return by
+}
+
+// readAll lists a history in reference order with what the trial makes of
+// each record, leaving out (unless all) those it makes nothing of.
+func readAll[T interface{ Reference() string }](m map[string]T, readOne func(T) slots, all bool) []read[T] {
+	out := make([]read[T], 0, len(m))
+	for _, x := range m {
+		if s := readOne(x); all || len(s) > 0 {
+			out = append(out, read[T]{x, s})
+		}
+	}
+	slices.SortFunc(out, func(a, b read[T]) int { return strings.Compare(a.fact.Reference(), b.fact.Reference()) })
+	return out
 }
 
 // byNewest sorts observations newest first, as newer orders them.

@@ -30,9 +30,12 @@ func init() {
 	)
 }
 
-// noMedicationData is the open-world answer when there is no exposure at all.
+// noMedicationData is the open-world answer when there is no exposure at
+// all, to any drug, whether or not a trial names it.
 func (c *evalContext) noMedicationData() (tri, bool) {
-	if len(c.exposures()) == 0 {
+	first := c.p.FirstMedicationStart()
+	if first.IsZero() || first.After(c.asOf) {
+		c.changesAt(first)
 		return c.record(unknown, "no medication data"), true
 	}
 	return no, false
@@ -43,7 +46,7 @@ func (c *evalContext) exposedWithin(concept string, s Span) tri {
 	from := s.Before(c.asOf)
 	var hits []string
 	var exposed []*exposure
-	for _, e := range ofConcept(c.exposures(), concept) {
+	for _, e := range c.ofConcept(c.exposures(), concept) {
 		if !e.open && !e.end.After(from) {
 			continue
 		}
@@ -85,7 +88,7 @@ func (c *evalContext) ingredientsExposed(concept string, n int, s Span) tri {
 	refs := map[string][]string{}
 	var order []string
 	ongoing := map[string]bool{}
-	for _, e := range ofConcept(c.exposures(), concept) {
+	for _, e := range c.ofConcept(c.exposures(), concept) {
 		if _, seen := total[e.ingredient]; !seen {
 			order = append(order, e.ingredient)
 		}
@@ -133,7 +136,7 @@ func (c *evalContext) stableRegimen(concept string, unchanged, doseStable Span) 
 		return t
 	}
 	k := c.concept(concept)
-	exps := ofConcept(c.exposures(), concept)
+	exps := c.ofConcept(c.exposures(), concept)
 	var ongoing []*exposure
 	for _, e := range exps {
 		if e.ongoing(c.asOf) {
@@ -225,7 +228,7 @@ func (c *evalContext) steroidDose(concept string, min, max float64, allowing str
 	}
 	k, allow := c.concept(concept), c.concept(allowing)
 	var steroids, others []*exposure
-	for _, e := range ofConcept(c.exposures(), concept) {
+	for _, e := range c.ofConcept(c.exposures(), concept) {
 		if !e.ongoing(c.asOf) {
 			continue
 		}
@@ -233,7 +236,7 @@ func (c *evalContext) steroidDose(concept string, min, max float64, allowing str
 			steroids = append(steroids, e)
 		}
 	}
-	for _, e := range ofConcept(c.exposures(), allowing) {
+	for _, e := range c.ofConcept(c.exposures(), allowing) {
 		if e.ongoing(c.asOf) {
 			others = append(others, e)
 		}

@@ -51,8 +51,9 @@ func (c *evalContext) sledaiAtLeast(minTotal, minClinical float64) tri {
 // serology results themselves.
 func (c *evalContext) sledaiClinical(o *facts.Observation, s float64) (float64, string, bool, []string) {
 	scored, given := 0, false
-	for _, comp := range o.Components {
-		if has(comp.Concepts, "sledai-2k-low-complement") || has(comp.Concepts, "sledai-2k-dsdna") {
+	serology := []int{c.concept("sledai-2k-low-complement").slot, c.concept("sledai-2k-dsdna").slot}
+	for i, comp := range o.Components {
+		if cs := c.componentSlots(o, i); cs.has(serology[0]) || cs.has(serology[1]) {
 			given = true
 			if comp.Value.Kind == facts.QuantityValue && comp.Value.Quantity.Value > 0 {
 				scored++

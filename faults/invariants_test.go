@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/trialscout/trialscout/streams"
 )
 
 // event is what the invariants read of a status-change event.
@@ -30,10 +31,8 @@ type event struct {
 
 // record is what the invariants read of a patient's stored state.
 type record struct {
-	Evaluations map[string]struct {
-		Status string `json:"status"`
-	} `json:"evaluations"`
-	Outbox []json.RawMessage `json:"outbox"`
+	status map[string]string // by trial
+	outbox int
 }
 
 // pair names one patient's status for one trial.
@@ -122,7 +121,7 @@ func (r *run) check() report {
 			rep.wrong++
 			problems.add("%s: eval says %s, the last event says %s", p, status, last)
 		}
-		if got := stored[p.patient].Evaluations[p.trial].Status; got != status {
+		if got := stored[p.patient].status[p.trial]; got != status {
 			rep.wrong++
 			problems.add("%s: eval says %s, the stored state says %q", p, status, got)
 		}
@@ -135,9 +134,9 @@ func (r *run) check() report {
 	}
 	// Nothing is left unpublished.
 	for patient, rec := range stored {
-		if len(rec.Outbox) > 0 {
+		if rec.outbox > 0 {
 			rep.lost++
-			problems.add("%s: %d events still in the outbox", patient, len(rec.Outbox))
+			problems.add("%s: %d events still in the outbox", patient, rec.outbox)
 		}
 	}
 	if len(problems.list) > 0 {
@@ -234,25 +233,17 @@ func (r *run) records() map[string]record {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(r.ctx, 2*time.Minute)
 	defer cancel()
-	kv, err := r.js.KeyValue(ctx, "trialscout-state")
-	if err != nil {
-		r.t.Fatalf("state bucket: %v", err)
-	}
-	keys, err := kv.ListKeys(ctx)
-	if err != nil {
-		r.t.Fatal(err)
-	}
 	out := map[string]record{}
-	for k := range keys.Keys() {
-		entry, err := kv.Get(ctx, k)
-		if err != nil {
-			r.t.Fatalf("state %s: %v", k, err)
+	err := streams.ReadStates(ctx, r.js, streams.Config{}, func(st *streams.State) error {
+		rec := record{status: map[string]string{}, outbox: len(st.Outbox)}
+		for id, se := range st.Evaluations {
+			rec.status[id] = string(se.Evaluation.Status)
 		}
-		var rec record
-		if err := json.Unmarshal(entry.Value(), &rec); err != nil {
-			r.t.Fatalf("state %s: %v", k, err)
-		}
-		out[k] = rec
+		out[st.Patient] = rec
+		return nil
+	})
+	if err != nil {
+		r.t.Fatalf("state: %v", err)
 	}
 	return out
 }

@@ -105,7 +105,7 @@ func (r *run) keepLogsOnFailure() {
 // generate makes the workload and writes it as NDJSON for eval.
 func (r *run) generate(sz size, seed int64) {
 	r.t.Helper()
-	rs, err := workload.Generate(workload.Config{Patients: sz.patients, PerPatient: sz.perPatient, Seed: seed, AsOf: r.asOf})
+	rs, err := workload.Generate(workload.Config{Patients: sz.patients, PerPatient: sz.perPatient, Seed: seed, AsOf: r.asOf, Messy: true})
 	if err != nil {
 		r.t.Fatal(err)
 	}

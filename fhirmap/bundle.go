@@ -18,6 +18,7 @@ type scope struct {
 // bundleEntry is one entry of a Bundle, kept for reference resolution.
 type bundleEntry struct {
 	typ, id string
+	base    string // canonical source
 	raw     []byte
 	// med is the entry parsed as a Medication, on first use.
 	med    *medpb.Medication
@@ -60,7 +61,7 @@ func (m *Mapper) mapBundle(raw []byte, h header, pos Position, parent *scope, de
 		emit(Result{Pos: pos, Type: "Bundle", Ignored: "Bundle has no entries"})
 		return
 	}
-	sc := newScope(parent, items)
+	sc := m.newScope(parent, items, pos.Source)
 	for i, it := range items {
 		p := pos.entry(i)
 		switch {
@@ -122,9 +123,10 @@ func entryItem(e rawEntry) item {
 	return it
 }
 
-// newScope indexes a Bundle's entries by fullUrl and by "Type/id" (also the
-// "Type/id" that ends an absolute fullUrl).
-func newScope(parent *scope, items []item) *scope {
+// newScope indexes a Bundle's entries by fullUrl and by identity (source
+// and "Type/id", also the "Type/id" that ends an absolute fullUrl). An
+// entry's source is as source.go says.
+func (m *Mapper) newScope(parent *scope, items []item, source string) *scope {
 	sc := &scope{parent: parent, entries: map[string]*bundleEntry{}}
 	for _, it := range items {
 		if it.err != nil || it.resource == nil {
@@ -134,16 +136,16 @@ func newScope(parent *scope, items []item) *scope {
 		if err != nil {
 			continue
 		}
-		ref := it.hdr.ref(rt, it.fullURL)
-		e := &bundleEntry{typ: rt, raw: it.resource}
-		if ref != "" {
+		from := m.sources.originOf(it.fullURL, source)
+		e := &bundleEntry{typ: rt, raw: it.resource, base: from.source}
+		if ref := it.hdr.ref(rt, it.fullURL); ref != "" {
 			e.id = ref[len(rt)+1:]
-			sc.add(ref, e)
+			sc.add(identity(e.base, rt, e.id), e)
 		}
 		if it.fullURL != "" {
 			sc.add(it.fullURL, e)
-			if t, ok := parseTypeID(it.fullURL); ok {
-				sc.add(t.typ+"/"+t.id, e)
+			if t, ok := m.sources.parseTypeID(it.fullURL, from); ok {
+				sc.add(t.String(), e)
 			}
 		}
 	}

@@ -18,7 +18,8 @@ func (c *resCtx) condition(cd *condpb.Condition) (*facts.Resource, error) {
 	onset, abatement := cd.GetOnset(), cd.GetAbatement()
 	fact := &facts.Condition{
 		Meta:         c.meta(cd.GetMeta(), verification == "entered-in-error"),
-		Concepts:     c.m.vocab.Match(codings(cd.GetCode()), cd.GetCode().GetText().GetValue()),
+		Codes:        codings(cd.GetCode()),
+		Text:         cd.GetCode().GetText().GetValue(),
 		Display:      conceptText(cd.GetCode()),
 		Clinical:     firstCode(cd.GetClinicalStatus()),
 		Verification: verification,
@@ -36,5 +37,5 @@ func (c *resCtx) condition(cd *condpb.Condition) (*facts.Resource, error) {
 			fact.OnsetAge = &q
 		}
 	}
-	return &facts.Resource{Patient: patient, Condition: fact}, nil
+	return &facts.Resource{Patient: patient, Relevant: c.m.vocab.Match(fact.Codes, fact.Text) != nil, Condition: fact}, nil
 }

@@ -32,7 +32,7 @@ func ExampleMapper_Map() {
 		}
 		o := r.Fact.Observation
 		fmt.Println(r.Ref, "of", r.Fact.Patient)
-		fmt.Println(o.Concepts, o.Code, o.Status, o.Effective.Format("2006-01-02"))
+		fmt.Println(r.Fact.Relevant, o.Codes[0].Code, o.Status, o.Effective.Format("2006-01-02"))
 		fmt.Println(o.Value.Quantity.Value, o.Value.Quantity.Unit)
 	}
 
@@ -42,7 +42,7 @@ func ExampleMapper_Map() {
 	}
 	// Output:
 	// Observation/anc-1 of Patient/123
-	// [anc] LOINC 751-8 final 2026-10-30
+	// true 751-8 final 2026-10-30
 	// 1.2 10*9/L
 	// rejected: x.json (Observation/x): no patient reference: no subject
 }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"os"
-	"strings"
 	"testing"
 )
 
@@ -44,7 +43,7 @@ func checkResults(t *testing.T, results []Result) {
 				t.Fatalf("%v: not an *Error at the result's position", r.Err)
 			}
 		case "fact":
-			if !strings.HasPrefix(r.Fact.Patient, "Patient/") || r.Fact.Meta().Ref != r.Ref || r.Ref == "" {
+			if !isPatientRef(r.Fact.Patient) || r.Fact.Meta().Ref != r.Ref || r.Ref == "" {
 				t.Fatalf("fact %+v: bad patient or ref", r.Fact)
 			}
 		}

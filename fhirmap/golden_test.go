@@ -16,18 +16,23 @@ var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden from t
 
 // goldenResult is a Result as the golden files show it.
 type goldenResult struct {
-	Pos     string          `json:"pos"`
-	Type    string          `json:"type,omitempty"`
-	Ref     string          `json:"ref,omitempty"`
-	Fact    *facts.Resource `json:"fact,omitempty"`
-	Ignored string          `json:"ignored,omitempty"`
-	Err     string          `json:"error,omitempty"`
+	Pos  string `json:"pos"`
+	Type string `json:"type,omitempty"`
+	Ref  string `json:"ref,omitempty"`
+	// Relevant is whether some trial reads the fact.
+	Relevant *bool           `json:"relevant,omitempty"`
+	Fact     *facts.Resource `json:"fact,omitempty"`
+	Ignored  string          `json:"ignored,omitempty"`
+	Err      string          `json:"error,omitempty"`
 }
 
 func renderResults(results []Result) []byte {
 	out := make([]goldenResult, len(results))
 	for i, r := range results {
 		out[i] = goldenResult{Pos: r.Pos.String(), Type: r.Type, Ref: r.Ref, Fact: r.Fact, Ignored: r.Ignored}
+		if r.Fact != nil {
+			out[i].Relevant = &r.Fact.Relevant
+		}
 		if r.Err != nil {
 			out[i].Err = r.Err.Error()
 		}

@@ -3,6 +3,7 @@ package fhirmap
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
@@ -91,4 +92,16 @@ func requireShared(t *testing.T, sub string) string {
 		t.Skipf("shared data %s is absent (%v): these tests need the checkout beside /work/shared", dir, err)
 	}
 	return dir
+}
+
+// conceptsOf is what the test vocabulary makes of a fact's codes and texts.
+func conceptsOf(t testing.TB, codes []facts.Coding, texts ...string) string {
+	t.Helper()
+	return strings.Join(testVocabulary(t).Match(codes, texts...), ",")
+}
+
+// isPatientRef reports whether s names a Patient: "Patient/id" or
+// "<base>/Patient/id".
+func isPatientRef(s string) bool {
+	return strings.HasPrefix(s, "Patient/") || strings.Contains(s, "/Patient/")
 }

@@ -17,13 +17,15 @@ func (c *resCtx) immunization(im *immpb.Immunization) (*facts.Resource, error) {
 	}
 	status := enumCode(im.GetStatus())
 	vc := im.GetVaccineCode()
-	return &facts.Resource{Patient: patient, Immunization: &facts.Immunization{
+	fact := &facts.Immunization{
 		Meta:       c.meta(im.GetMeta(), status == "entered-in-error"),
-		Concepts:   c.m.vocab.Match(codings(vc), vc.GetText().GetValue()),
+		Codes:      codings(vc),
+		Text:       vc.GetText().GetValue(),
 		Display:    conceptText(vc),
 		Status:     status,
 		Occurrence: dateTime(im.GetOccurrence().GetDateTime()),
-	}}, nil
+	}
+	return &facts.Resource{Patient: patient, Relevant: c.m.vocab.Match(fact.Codes, fact.Text) != nil, Immunization: fact}, nil
 }
 
 func (c *resCtx) procedure(p *procpb.Procedure) (*facts.Resource, error) {
@@ -33,14 +35,16 @@ func (c *resCtx) procedure(p *procpb.Procedure) (*facts.Resource, error) {
 	}
 	status := enumCode(p.GetStatus())
 	performed := p.GetPerformed()
-	return &facts.Resource{Patient: patient, Procedure: &facts.Procedure{
+	fact := &facts.Procedure{
 		Meta:      c.meta(p.GetMeta(), status == "entered-in-error"),
-		Concepts:  c.m.vocab.Match(codings(p.GetCode()), p.GetCode().GetText().GetValue()),
+		Codes:     codings(p.GetCode()),
+		Text:      p.GetCode().GetText().GetValue(),
 		Display:   conceptText(p.GetCode()),
 		Status:    status,
 		Performed: firstTime(dateTime(performed.GetDateTime()), periodStart(performed.GetPeriod())),
 		Ended:     periodEnd(performed.GetPeriod()),
-	}}, nil
+	}
+	return &facts.Resource{Patient: patient, Relevant: c.m.vocab.Match(fact.Codes, fact.Text) != nil, Procedure: fact}, nil
 }
 
 // allergy maps an AllergyIntolerance. The substance is read from the code
@@ -63,9 +67,10 @@ func (c *resCtx) allergy(a *aipb.AllergyIntolerance) (*facts.Resource, error) {
 		severe = severe || enumCode(r.GetSeverity()) == "severe"
 	}
 	verification := firstCode(a.GetVerificationStatus())
-	return &facts.Resource{Patient: patient, Allergy: &facts.Allergy{
+	return &facts.Resource{Patient: patient, Relevant: c.m.vocab.Match(codes, texts...) != nil, Allergy: &facts.Allergy{
 		Meta:         c.meta(a.GetMeta(), verification == "entered-in-error"),
-		Concepts:     c.m.vocab.Match(codes, texts...),
+		Codes:        codes,
+		Texts:        nonEmpty(texts),
 		Display:      display,
 		Verification: verification,
 		Criticality:  enumCode(a.GetCriticality()),

@@ -34,14 +34,22 @@ type Options struct {
 	// MaxDocumentBytes bounds one JSON document, Bundles and all (an NDJSON
 	// line is a document). Default 256 MiB.
 	MaxDocumentBytes int
+	// Sources maps FHIR server base URLs to the source they belong to: a
+	// base to "" is the local source (whose resources are named "Type/id"),
+	// two bases to one base are one source. Bases not listed are sources
+	// of their own. See source.go.
+	Sources map[string]string
 }
 
 // Mapper reads FHIR R4 JSON into facts. It holds no mutable state and is
 // safe for concurrent use.
 type Mapper struct {
-	vocab *facts.Vocabulary
-	um    *jsonformat.Unmarshaller
-	opts  Options
+	// vocab holds the concepts of every loaded trial, each under its own
+	// trial: it decides only whether some trial reads a resource.
+	vocab   *facts.Vocabulary
+	sources sourceSet
+	um      *jsonformat.Unmarshaller
+	opts    Options
 	// noSkim parses every resource in full: tests compare the skim with it.
 	noSkim bool
 }
@@ -69,7 +77,7 @@ func New(vocab *facts.Vocabulary, opts Options) (*Mapper, error) {
 		return nil, fmt.Errorf("fhirmap: %w", err)
 	}
 	um.MaxNestingDepth = maxNestingDepth
-	return &Mapper{vocab: vocab, um: um, opts: opts}, nil
+	return &Mapper{vocab: vocab, sources: newSourceSet(opts.Sources), um: um, opts: opts}, nil
 }
 
 // Map reads one JSON document: a resource or a Bundle (nested Bundles too).
@@ -110,10 +118,22 @@ func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL
 	case !isR4Type(rt):
 		emit(rejected(pos, "", "", failf(ErrNotFHIR, "unknown resourceType %q", rt)))
 	case !readTypes[rt]:
-		emit(Result{Pos: pos, Type: rt, Ref: h.ref(rt, fullURL), Ignored: rt + " is not read"})
+		ref, _ := m.identityOf(h, rt, fullURL, pos.Source)
+		emit(Result{Pos: pos, Type: rt, Ref: ref, Ignored: rt + " is not read"})
 	default:
-		emit(m.mapResource(raw, &h, rt, pos, sc, h.ref(rt, fullURL)))
+		ref, from := m.identityOf(h, rt, fullURL, pos.Source)
+		emit(m.mapResource(raw, &h, rt, pos, sc, ref, from))
 	}
+}
+
+// identityOf names a resource from its header ("" when it has no id and no
+// fullUrl) and says where it comes from.
+func (m *Mapper) identityOf(h header, rt, fullURL, source string) (string, origin) {
+	from := m.sources.originOf(fullURL, source)
+	if typeID := h.ref(rt, fullURL); typeID != "" {
+		return identity(from.source, rt, typeID[len(rt)+1:]), from
+	}
+	return "", from
 }
 
 func rejected(pos Position, rt, ref string, err error) Result {

@@ -48,7 +48,7 @@ func TestReferenceForms(t *testing.T) {
 		{"Patient without id named by its urn:uuid fullUrl", "Patient/11111111-1111-4111-8111-111111111111", "Patient/11111111-1111-4111-8111-111111111111"},
 		{"urn:uuid resolved through the Bundle", "Observation/obs-urn", "Patient/11111111-1111-4111-8111-111111111111"},
 		{"relative Type/id", "Observation/obs-relative", "Patient/p2"},
-		{"absolute URL with _history", "Observation/obs-absolute", "Patient/p3"},
+		{"absolute URL of another server is another source", "Observation/obs-absolute", "https://other.example.org/fhir/Patient/p3"},
 		{"relative with _history", "Observation/obs-history", "Patient/p2"},
 		{"absolute URL that is a fullUrl", "Observation/obs-fullurl", "Patient/p2"},
 		{"Immunization.patient", "Immunization/imm-patient", "Patient/p2"},
@@ -59,6 +59,49 @@ func TestReferenceForms(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := fact(t, rs, tt.ref).Patient; got != tt.patient {
 				t.Errorf("patient = %q, want %q", got, tt.patient)
+			}
+		})
+	}
+}
+
+// TestSources: two servers' Patient/x are two patients unless the
+// configuration says they are one source; a message's source is its
+// publisher's; relative references follow the resource making them.
+func TestSources(t *testing.T) {
+	obs := func(subject string) []byte {
+		return []byte(`{"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},"subject":{"reference":"` + subject + `"}}`)
+	}
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[
+	  {"fullUrl":"https://hosp-b.example/fhir/Patient/x","resource":{"resourceType":"Patient","id":"x"}},
+	  {"fullUrl":"https://hosp-b.example/fhir/Observation/o","resource":{"resourceType":"Observation","id":"o","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/x"}}},
+	  {"fullUrl":"https://hosp-b.example/fhir/Observation/o2","resource":{"resourceType":"Observation","id":"o2","status":"final","code":{"text":"x"},"subject":{"reference":"https://hosp-b.example/fhir/Patient/x"}}}]}`
+	aliased := map[string]string{"https://HOSP-B.example/fhir/": ""}
+	named := map[string]string{"https://hosp-b.example/fhir": "https://hosp-b.example/fhir"}
+	tests := []struct {
+		name    string
+		sources map[string]string
+		data    []byte
+		source  string // the message's
+		want    []string
+	}{
+		{"relative, local", nil, obs("Patient/x"), "", []string{"Patient/x"}},
+		{"absolute, another server", nil, obs("https://hosp-b.example/fhir/Patient/x"), "", []string{"https://hosp-b.example/fhir/Patient/x"}},
+		{"absolute, aliased to local", aliased, obs("https://hosp-b.example/fhir/Patient/x"), "", []string{"Patient/x"}},
+		{"relative, message from another source", nil, obs("Patient/x"), "https://hosp-b.example/fhir", []string{"https://hosp-b.example/fhir/Patient/x"}},
+		{"Bundle of an unlisted server: the message's source", nil, []byte(bundle), "", []string{"Patient/x", "Patient/x", "Patient/x"}},
+		{"Bundle of a listed server", named, []byte(bundle), "", []string{"https://hosp-b.example/fhir/Patient/x", "https://hosp-b.example/fhir/Patient/x", "https://hosp-b.example/fhir/Patient/x"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			for _, r := range newTestMapper(t, Options{Sources: tt.sources}).Map(tt.data, Position{File: "m", Source: tt.source}) {
+				if r.Fact == nil {
+					t.Fatalf("%s: %v %s", r.Pos, r.Err, r.Ignored)
+				}
+				got = append(got, r.Fact.Patient)
+			}
+			if strings.Join(got, " ") != strings.Join(tt.want, " ") {
+				t.Errorf("patients %v, want %v", got, tt.want)
 			}
 		})
 	}
@@ -81,8 +124,9 @@ func TestMedicationReferences(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			med := fact(t, rs, tt.ref).Medication
-			if strings.Join(med.Ingredients, ",") != strings.Join(tt.ingredients, ",") {
-				t.Errorf("ingredients = %v, want %v", med.Ingredients, tt.ingredients)
+			v := testVocabulary(t)
+			if got := v.Ingredients(v.Match(med.Codes, med.Texts...)); strings.Join(got, ",") != strings.Join(tt.ingredients, ",") {
+				t.Errorf("ingredients = %v, want %v", got, tt.ingredients)
 			}
 			if med.Display != tt.display {
 				t.Errorf("display = %q, want %q", med.Display, tt.display)
@@ -148,10 +192,10 @@ func TestDates(t *testing.T) {
 func TestConditionFields(t *testing.T) {
 	rs := byRef(t, readFile(t, newFullMapper(t), "testdata/dates.json"))
 	c := fact(t, rs, "Condition/onset-date").Condition
-	if c.Clinical != "active" || c.Verification != "confirmed" || c.Abated || strings.Join(c.Concepts, ",") != "sle" {
+	if c.Clinical != "active" || c.Verification != "confirmed" || c.Abated || conceptsOf(t, c.Codes, c.Text) != "sle" {
 		t.Errorf("onset-date = %+v", c)
 	}
-	if c := fact(t, rs, "Condition/onset-period").Condition; strings.Join(c.Concepts, ",") != "sle" || !c.Abated {
+	if c := fact(t, rs, "Condition/onset-period").Condition; conceptsOf(t, c.Codes, c.Text) != "sle" || !c.Abated {
 		t.Errorf("ICD-10-CM M32.14 under prefix M32.1*, abated: %+v", c)
 	}
 	c = fact(t, rs, "Condition/onset-age").Condition
@@ -201,8 +245,8 @@ func TestValues(t *testing.T) {
 func TestObservationFields(t *testing.T) {
 	rs := byRef(t, readFile(t, newTestMapper(t, Options{}), "testdata/values.json"))
 	o := fact(t, rs, "Observation/quantity-ucum").Observation
-	if o.Code != "LOINC 751-8" || strings.Join(o.Concepts, ",") != "anc" {
-		t.Errorf("code %q concepts %v: want the matching LOINC coding, not the local one before it", o.Code, o.Concepts)
+	if len(o.Codes) != 2 || conceptsOf(t, o.Codes) != "anc" {
+		t.Errorf("codes %v: want both codings, the LOINC one meaning anc", o.Codes)
 	}
 	if o.RefLow == nil || *o.RefLow != (facts.Quantity{Value: 1.8, Unit: "10*9/L"}) || o.RefHigh == nil || o.RefHigh.Value != 7.7 {
 		t.Errorf("reference range = %v..%v, want referenceRange[0] 1.8..7.7", o.RefLow, o.RefHigh)
@@ -211,11 +255,12 @@ func TestObservationFields(t *testing.T) {
 		t.Errorf("interpretation = %v, want every code of every interpretation", got)
 	}
 	o = fact(t, rs, "Observation/spo2-with-components").Observation
-	if len(o.Components) != 1 || strings.Join(o.Components[0].Concepts, ",") != "inhaled-oxygen" || o.Components[0].Value.Quantity.Value != 2 {
-		t.Errorf("components = %+v, want only the 3151-8 flow", o.Components)
+	if len(o.Components) != 2 || conceptsOf(t, o.Components[0].Codes) != "inhaled-oxygen" || o.Components[0].Value.Quantity.Value != 2 ||
+		o.Components[1].Value.Quantity != (facts.Quantity{Value: 120, Unit: "mm[Hg]"}) {
+		t.Errorf("components = %+v, want the 3151-8 flow and the 8480-6 systolic pressure", o.Components)
 	}
-	if o := fact(t, rs, "Observation/unmatched").Observation; len(o.Concepts) != 0 {
-		t.Errorf("Observations match codes only, not names in text: concepts %v", o.Concepts)
+	if r := fact(t, rs, "Observation/unmatched"); r.Relevant {
+		t.Errorf("Observations match codes only, not names in text: %v is relevant", r.Observation.Codes)
 	}
 	o = fact(t, rs, "Observation/retracted").Observation
 	if !o.Retracted || o.VersionID != "2" || !o.LastUpdated.Equal(utc("2026-10-30T12:00:00Z")) {

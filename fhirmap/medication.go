@@ -92,12 +92,11 @@ func (c *resCtx) referencedMedication(ref *d4pb.Reference) *medpb.Medication {
 
 // medicationFact builds the fact common to statements and requests.
 func (c *resCtx) medicationFact(mt *d4pb.Meta, status string, d drug, dosage *d4pb.Dosage) *facts.Medication {
-	concepts := c.m.vocab.Match(d.codings, d.texts...)
 	dose, note := dailyDose(dosage, d.products)
 	return &facts.Medication{
 		Meta:        c.meta(mt, status == "entered-in-error"),
-		Ingredients: c.m.vocab.Ingredients(concepts),
-		Concepts:    concepts,
+		Codes:       d.codings,
+		Texts:       nonEmpty(d.texts),
 		Display:     d.display,
 		Status:      status,
 		DailyDoseMg: dose,
@@ -117,7 +116,7 @@ func (c *resCtx) medicationStatement(ms *mspb.MedicationStatement) (*facts.Resou
 	eff := ms.GetEffective()
 	fact.Start = firstTime(periodStart(eff.GetPeriod()), dateTime(eff.GetDateTime()))
 	fact.End = periodEnd(eff.GetPeriod())
-	return &facts.Resource{Patient: patient, Medication: fact}, nil
+	return c.medicationResource(patient, fact), nil
 }
 
 // medicationRequest maps a MedicationRequest; its period is the first
@@ -131,7 +130,24 @@ func (c *resCtx) medicationRequest(mr *mrpb.MedicationRequest) (*facts.Resource,
 	dosage := firstDosage(mr.GetDosageInstruction())
 	fact := c.medicationFact(mr.GetMeta(), enumCode(mr.GetStatus()), c.drugOf(mr.GetMedication()), dosage)
 	fact.Start, fact.End = requestPeriod(mr, dosage)
-	return &facts.Resource{Patient: patient, Medication: fact}, nil
+	return c.medicationResource(patient, fact), nil
+}
+
+// medicationResource wraps a medication fact, relevant when some trial's
+// concept names the drug by code or name.
+func (c *resCtx) medicationResource(patient string, fact *facts.Medication) *facts.Resource {
+	return &facts.Resource{Patient: patient, Relevant: c.m.vocab.Match(fact.Codes, fact.Texts...) != nil, Medication: fact}
+}
+
+// nonEmpty drops empty strings.
+func nonEmpty(ss []string) []string {
+	var out []string
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 func requestPeriod(mr *mrpb.MedicationRequest, dosage *d4pb.Dosage) (start, end time.Time) {

@@ -17,37 +17,24 @@ func (c *resCtx) observation(o *obspb.Observation) (*facts.Resource, error) {
 		return nil, err
 	}
 	status := enumCode(o.GetStatus())
-	codes := codings(o.GetCode())
 	fact := &facts.Observation{
 		Meta:           c.meta(o.GetMeta(), status == "entered-in-error"),
-		Concepts:       c.m.vocab.MatchCodes(codes),
-		Code:           c.matchedCodeName(codes),
+		Codes:          codings(o.GetCode()),
 		Status:         status,
 		Effective:      effective(o),
 		Value:          value(o.GetValue()),
 		Interpretation: interpretation(o.GetInterpretation()),
-		Components:     c.components(o.GetComponent()),
+		Components:     components(o.GetComponent()),
 	}
 	if rr := o.GetReferenceRange(); len(rr) > 0 {
 		fact.RefLow = boundOf(rr[0].GetLow())
 		fact.RefHigh = boundOf(rr[0].GetHigh())
 	}
-	return &facts.Resource{Patient: patient, Observation: fact}, nil
-}
-
-// matchedCodeName names the first coding some concept matched; when none
-// did, the first coding, so that a reason about the resource still has a
-// name for it.
-func (c *resCtx) matchedCodeName(codes []facts.Coding) string {
-	for _, code := range codes {
-		if len(c.m.vocab.MatchCodes([]facts.Coding{code})) > 0 {
-			return codeName(code)
-		}
+	relevant := c.m.vocab.MatchCodes(fact.Codes) != nil
+	for _, comp := range fact.Components {
+		relevant = relevant || c.m.vocab.MatchCodes(comp.Codes) != nil
 	}
-	if len(codes) > 0 && codes[0].Code != "" {
-		return codeName(codes[0])
-	}
-	return ""
+	return &facts.Resource{Patient: patient, Relevant: relevant, Observation: fact}, nil
 }
 
 // effective is effectiveDateTime, else effectivePeriod end then start, else
@@ -76,15 +63,16 @@ func interpretation(ccs []*d4pb.CodeableConcept) []string {
 	return out
 }
 
-// components keeps only the components whose code some concept names.
-func (c *resCtx) components(comps []*obspb.Observation_Component) []facts.Component {
+// components keeps every component that has a code: which of them a trial
+// reads is the trial's to decide.
+func components(comps []*obspb.Observation_Component) []facts.Component {
 	var out []facts.Component
 	for _, comp := range comps {
-		concepts := c.m.vocab.MatchCodes(codings(comp.GetCode()))
-		if len(concepts) == 0 {
+		codes := codings(comp.GetCode())
+		if len(codes) == 0 {
 			continue
 		}
-		out = append(out, facts.Component{Concepts: concepts, Value: value(comp.GetValue())})
+		out = append(out, facts.Component{Codes: codes, Value: value(comp.GetValue())})
 	}
 	return out
 }

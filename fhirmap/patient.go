@@ -8,9 +8,16 @@ import (
 
 // demographics maps a Patient, which is its own patient.
 func (c *resCtx) demographics(p *patpb.Patient) *facts.Resource {
-	return &facts.Resource{Patient: c.ref, Demographics: &facts.Demographics{
+	d := &facts.Demographics{
 		Meta:      c.meta(p.GetMeta(), false),
 		BirthDate: date(p.GetBirthDate()),
 		Gender:    enumCode(p.GetGender()),
-	}}
+	}
+	switch dx := p.GetDeceased(); {
+	case dx.GetDateTime() != nil:
+		d.Deceased, d.DeceasedAt = true, dateTime(dx.GetDateTime())
+	case dx.GetBoolean() != nil:
+		d.Deceased = dx.GetBoolean().GetValue()
+	}
+	return &facts.Resource{Patient: c.ref, Relevant: true, Demographics: d}
 }

@@ -149,7 +149,7 @@ func TestEveryResultHasOneOutcome(t *testing.T) {
 			if outcome(r) == "invalid" || (r.Err != nil && !errors.As(r.Err, &e)) {
 				t.Errorf("%s: %+v: want exactly one of Fact, Ignored, Err (an *Error)", r.Pos, r)
 			}
-			if r.Fact != nil && (r.Fact.Meta().Ref != r.Ref || !strings.HasPrefix(r.Fact.Patient, "Patient/")) {
+			if r.Fact != nil && (r.Fact.Meta().Ref != r.Ref || !isPatientRef(r.Fact.Patient)) {
 				t.Errorf("%s: fact ref %q patient %q, result ref %q", r.Pos, r.Fact.Meta().Ref, r.Fact.Patient, r.Ref)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 // target is what a reference points to.
 type target struct {
 	typ, id string
+	base    string // its canonical source; "" for the local one
 	// contained is set for "#id": a resource inside the referring one, with
 	// no identity of its own outside it.
 	contained *r4pb.ContainedResource
@@ -20,7 +21,8 @@ type target struct {
 	entry *bundleEntry
 }
 
-func (t target) String() string { return t.typ + "/" + t.id }
+// String is the target's identity, as facts name resources.
+func (t target) String() string { return identity(t.base, t.typ, t.id) }
 
 // refString returns a reference as written: jsonformat stores "Patient/123"
 // in a typed field, and denormalizing a shallow copy gives the string back.
@@ -35,18 +37,27 @@ func refString(ref *d4pb.Reference) string {
 	return c.GetUri().GetValue()
 }
 
-// parseTypeID reads "Type/id" from the end of a relative or absolute
-// reference, after dropping "/_history/n". The type must be an R4 type.
-func parseTypeID(ref string) (target, bool) {
+// parseTypeID reads a relative "Type/id" (after dropping "/_history/n"),
+// which belongs to from's source, or an absolute URL ending in Type/id,
+// which belongs to its base's source (from's, when it is from's server).
+// The type must be an R4 type.
+func (ss sourceSet) parseTypeID(ref string, from origin) (target, bool) {
+	if b, typ, id, ok := absoluteBase(ref); ok {
+		if from.server != "" && normalizeBase(b) == from.server {
+			return target{typ: typ, id: id, base: from.source}, true
+		}
+		return target{typ: typ, id: id, base: ss.canonical(b)}, true
+	}
+	base := from.source
 	parts := strings.Split(stripHistory(ref), "/")
-	if len(parts) < 2 {
+	if len(parts) != 2 {
 		return target{}, false
 	}
-	typ, id := parts[len(parts)-2], parts[len(parts)-1]
+	typ, id := parts[0], parts[1]
 	if !isR4Type(typ) || id == "" {
 		return target{}, false
 	}
-	return target{typ: typ, id: id}, true
+	return target{typ: typ, id: id, base: base}, true
 }
 
 // resolve finds what ref points to, in every form real data uses: a
@@ -64,27 +75,38 @@ func (c *resCtx) resolve(ref *d4pb.Reference) (target, error) {
 	case strings.HasPrefix(s, "#"):
 		return c.containedTarget(s[1:])
 	}
-	return c.sc.resolve(s)
+	return c.sc.resolve(c.m.sources, s, c.origin)
 }
 
-// resolve finds what a reference other than "#id" points to: a Bundle entry
-// (in this Bundle or an enclosing one; sc may be nil outside Bundles), else
-// the "Type/id" it names. The skim resolves subjects through it too, so that
-// both paths file a resource under the same patient.
-func (sc *scope) resolve(s string) (target, error) {
-	if e := sc.lookup(s); e != nil && e.id != "" {
-		return target{typ: e.typ, id: e.id, entry: e}, nil
-	}
+// resolve finds what a reference other than "#id", made by a resource of
+// origin from, points to: a Bundle entry (in this Bundle or an enclosing
+// one; sc may be nil outside Bundles), else the resource it names. The
+// skim resolves subjects through it too, so that both paths file a
+// resource under the same patient.
+func (sc *scope) resolve(ss sourceSet, s string, from origin) (target, error) {
 	if strings.HasPrefix(s, "urn:") {
-		return target{}, fmt.Errorf("%s is not a fullUrl in the Bundle", s)
+		if e := sc.lookup(s); e != nil && e.id != "" {
+			return target{typ: e.typ, id: e.id, base: e.base, entry: e}, nil
+		}
+		return target{}, fmt.Errorf("%s is not a fullUrl in the Bundle", clip(s, maxShownRef))
 	}
-	t, ok := parseTypeID(s)
+	t, ok := ss.parseTypeID(s, from)
 	if !ok {
-		return target{}, fmt.Errorf("%q does not name a resource", s)
+		return target{}, fmt.Errorf("%q does not name a resource", clip(s, maxShownRef))
 	}
-	t.entry = sc.lookup(t.String())
+	e := sc.lookup(s) // an absolute fullUrl, as written
+	if e == nil {
+		e = sc.lookup(t.String())
+	}
+	if e != nil && e.id != "" {
+		return target{typ: e.typ, id: e.id, base: e.base, entry: e}, nil
+	}
 	return t, nil
 }
+
+// maxShownRef bounds how much of a reference a message quotes: a feed can
+// send references of any length.
+const maxShownRef = 200
 
 // containedTarget finds the contained resource with the given id.
 func (c *resCtx) containedTarget(id string) (target, error) {
@@ -126,5 +148,5 @@ func (c *resCtx) patientOf(field string, ref *d4pb.Reference) (string, error) {
 	case t.typ != "Patient":
 		return "", failf(ErrNoPatient, "%s is %s, not a Patient", field, t)
 	}
-	return "Patient/" + t.id, nil
+	return t.String(), nil
 }

@@ -29,18 +29,19 @@ type identified interface {
 type resCtx struct {
 	m         *Mapper
 	sc        *scope // the enclosing Bundle; nil outside Bundles
-	ref       string // "Type/id"
+	ref       string // its identity ("Type/id" or "<base>/Type/id")
+	origin    origin // where it comes from: what its references are relative to
 	contained []*anypb.Any
 }
 
 // mapResource maps a resource of a type trialscout reads: from its header
 // when no concept matches it (skim.go), else parsed in full.
-func (m *Mapper) mapResource(raw []byte, h *header, rt string, pos Position, sc *scope, peekedRef string) Result {
+func (m *Mapper) mapResource(raw []byte, h *header, rt string, pos Position, sc *scope, peekedRef string, from origin) Result {
 	if len(raw) > m.opts.MaxResourceBytes {
 		return rejected(pos, rt, peekedRef, failf(ErrTooLarge, "%s of %s is over the %s limit",
 			rt, sizeString(len(raw)), sizeString(m.opts.MaxResourceBytes)))
 	}
-	if fact, ok := m.skim(&h.skimFields, rt, peekedRef, sc); ok {
+	if fact, ok := m.skim(&h.skimFields, rt, peekedRef, from, sc); ok {
 		return Result{Pos: pos, Type: rt, Ref: peekedRef, Fact: fact}
 	}
 	cr, err := m.parse(raw)
@@ -50,7 +51,7 @@ func (m *Mapper) mapResource(raw []byte, h *header, rt string, pos Position, sc 
 	msg, _ := resourceOf(cr)
 	ref := peekedRef
 	if id := msg.GetId().GetValue(); id != "" {
-		ref = rt + "/" + id
+		ref = identity(from.source, rt, id)
 	}
 	if ref == "" {
 		return rejected(pos, rt, "", failf(ErrNoID, "%s has no id and no fullUrl", rt))
@@ -58,7 +59,7 @@ func (m *Mapper) mapResource(raw []byte, h *header, rt string, pos Position, sc 
 	if rt == "Medication" {
 		return Result{Pos: pos, Type: rt, Ref: ref, Ignored: "Medication is read only through references to it"}
 	}
-	c := &resCtx{m: m, sc: sc, ref: ref}
+	c := &resCtx{m: m, sc: sc, ref: ref, origin: from}
 	if dr, ok := msg.(interface{ GetContained() []*anypb.Any }); ok {
 		c.contained = dr.GetContained()
 	}

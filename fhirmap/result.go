@@ -14,6 +14,10 @@ type Position struct {
 	File  string
 	Line  int
 	Entry string
+	// Source is the base URL of the FHIR server the input came from, to
+	// which its relative references belong; "" for the local source (see
+	// source.go). It is not part of the position as printed.
+	Source string
 }
 
 // String renders a position as "file.ndjson:12", "bundle.json entry[3]" or

@@ -62,11 +62,11 @@ type concept struct {
 // skim returns the fact of a resource no concept matches, read from its
 // header; ok is false when only the full parse can tell (see above). ref is
 // the resource's "Type/id" and sc the enclosing Bundle, as for mapResource.
-func (m *Mapper) skim(f *skimFields, rt, ref string, sc *scope) (fact *facts.Resource, ok bool) {
+func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fact *facts.Resource, ok bool) {
 	if m.noSkim || ref == "" {
 		return nil, false // without a ref the full path says why
 	}
-	s := &skimmer{f: f, v: m.vocab, ref: ref, ok: true}
+	s := &skimmer{f: f, v: m.vocab, ss: m.sources, ref: ref, from: from, ok: true}
 	var r *facts.Resource
 	switch rt { // each returns nil as soon as it knows the skim cannot answer
 	case "Observation":
@@ -74,7 +74,7 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, sc *scope) (fact *facts.Res
 	case "Condition":
 		r = s.condition()
 	case "MedicationStatement", "MedicationRequest":
-		r = s.medication()
+		r = s.medication(rt == "MedicationRequest")
 	case "Immunization":
 		r = s.immunization()
 	case "Procedure":
@@ -102,10 +102,12 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, sc *scope) (fact *facts.Res
 // that sends the resource to the full parse: a concept matched, or a field
 // the skim cannot judge.
 type skimmer struct {
-	f   *skimFields
-	v   *facts.Vocabulary
-	ref string
-	ok  bool
+	f    *skimFields
+	v    *facts.Vocabulary
+	ss   sourceSet
+	ref  string
+	from origin
+	ok   bool
 }
 
 // decode reads a raw field; an absent one leaves v as it is.
@@ -153,10 +155,7 @@ func (s *skimmer) observation() *facts.Resource {
 		return nil
 	}
 	status := s.str(s.f.Status)
-	o := &facts.Observation{Meta: s.metaOf(status), Status: status, Effective: s.effective()}
-	if len(code.Coding) > 0 && code.Coding[0].Code != "" {
-		o.Code = codeName(code.Coding[0]) // as matchedCodeName names an unmatched code
-	}
+	o := &facts.Observation{Meta: s.metaOf(status), Codes: code.Coding, Status: status, Effective: s.effective()}
 	return &facts.Resource{Observation: o}
 }
 
@@ -194,8 +193,12 @@ func (s *skimmer) condition() *facts.Resource {
 }
 
 // medication: a drug named by reference is left to the full parse, which
-// looks the Medication up (medication.go's drugOf).
-func (s *skimmer) medication() *facts.Resource {
+// looks the Medication up (medication.go's drugOf). The store marks every
+// medication record that counts as an exposure with its start, whatever
+// the drug: a statement's start is read here as medicationStatement reads
+// it; a request's comes from fields the skim does not read, so a request
+// that counts goes to the full parse.
+func (s *skimmer) medication(request bool) *facts.Resource {
 	if len(s.f.MedicationReference) > 0 {
 		s.ok = false
 	}
@@ -204,7 +207,19 @@ func (s *skimmer) medication() *facts.Resource {
 		return nil
 	}
 	status := s.str(s.f.Status)
-	return &facts.Resource{Medication: &facts.Medication{Meta: s.metaOf(status), Display: skimText(drug), Status: status}}
+	m := &facts.Medication{Meta: s.metaOf(status), Codes: drug.Coding, Display: skimText(drug), Status: status}
+	switch {
+	case request && facts.CountsAsExposure(true, status):
+		s.ok = false
+		return nil
+	case !request:
+		var period struct {
+			Start json.RawMessage `json:"start"`
+		}
+		s.decode(s.f.EffectivePeriod, &period)
+		m.Start = firstTime(s.dateTime(period.Start, dateTimeLayouts), s.dateTime(s.f.EffectiveDateTime, dateTimeLayouts))
+	}
+	return &facts.Resource{Medication: m}
 }
 
 func (s *skimmer) immunization() *facts.Resource {
@@ -261,12 +276,12 @@ func (s *skimmer) patient(raw json.RawMessage, sc *scope) string {
 		s.ok = false
 		return ""
 	}
-	t, err := sc.resolve(ref.Reference)
+	t, err := sc.resolve(s.ss, ref.Reference, s.from)
 	if err != nil || t.typ != "Patient" {
 		s.ok = false
 		return ""
 	}
-	return "Patient/" + t.id
+	return t.String()
 }
 
 // verbatim reports whether jsonformat keeps a reference as written, so that

@@ -71,49 +71,36 @@ func compareSkim(t testing.TB, name string, fast, full []Result, tally *skimTall
 	tally.unvalidated += unvalidated
 }
 
-// relevant is facts.Resource.relevant: whether the store keeps the fact.
+// relevant is whether the store keeps the fact's content.
 func relevant(r *facts.Resource) bool {
-	switch {
-	case r.Demographics != nil, r.Allergy != nil:
-		return true
-	case r.Observation != nil:
-		return len(r.Observation.Concepts) > 0 || len(r.Observation.Components) > 0
-	case r.Condition != nil:
-		return len(r.Condition.Concepts) > 0
-	case r.Medication != nil:
-		return len(r.Medication.Concepts) > 0 || len(r.Medication.Ingredients) > 0
-	case r.Immunization != nil:
-		return len(r.Immunization.Concepts) > 0
-	case r.Procedure != nil:
-		return len(r.Procedure.Concepts) > 0
-	}
-	return false
+	return r.Relevant || r.Demographics != nil || r.Allergy != nil
 }
 
 // skimmedView is the part of a fully mapped fact that the skim fills (see
-// Result.Fact). Concepts and components are kept, so that comparing with a
-// skimmed fact also checks that the full path matched none.
+// Result.Fact): what the store keeps of a resource no trial reads (its
+// entry: version, retraction, an observation's effective time, a
+// medication's exposure start) and what names it in messages.
 func skimmedView(r *facts.Resource) *facts.Resource {
-	v := &facts.Resource{Patient: r.Patient}
+	v := &facts.Resource{Patient: r.Patient, Relevant: r.Relevant}
 	switch {
 	case r.Observation != nil:
 		o := r.Observation
-		v.Observation = &facts.Observation{Meta: o.Meta, Concepts: o.Concepts, Code: o.Code, Status: o.Status,
-			Effective: o.Effective, Components: o.Components}
+		v.Observation = &facts.Observation{Meta: o.Meta, Codes: o.Codes, Status: o.Status, Effective: o.Effective}
 	case r.Condition != nil:
 		c := r.Condition
-		v.Condition = &facts.Condition{Meta: c.Meta, Concepts: c.Concepts, Display: c.Display,
-			Clinical: c.Clinical, Verification: c.Verification}
+		v.Condition = &facts.Condition{Meta: c.Meta, Display: c.Display, Clinical: c.Clinical, Verification: c.Verification}
 	case r.Medication != nil:
 		m := r.Medication
-		v.Medication = &facts.Medication{Meta: m.Meta, Ingredients: m.Ingredients, Concepts: m.Concepts,
-			Display: m.Display, Status: m.Status}
+		v.Medication = &facts.Medication{Meta: m.Meta, Codes: m.Codes, Display: m.Display, Status: m.Status}
+		if !m.IsRequest() {
+			v.Medication.Start = m.Start
+		}
 	case r.Immunization != nil:
 		im := r.Immunization
-		v.Immunization = &facts.Immunization{Meta: im.Meta, Concepts: im.Concepts, Display: im.Display, Status: im.Status}
+		v.Immunization = &facts.Immunization{Meta: im.Meta, Display: im.Display, Status: im.Status}
 	case r.Procedure != nil:
 		p := r.Procedure
-		v.Procedure = &facts.Procedure{Meta: p.Meta, Concepts: p.Concepts, Display: p.Display, Status: p.Status}
+		v.Procedure = &facts.Procedure{Meta: p.Meta, Display: p.Display, Status: p.Status}
 	default:
 		return r // the skim makes no other fact: any difference is an error
 	}
@@ -132,7 +119,7 @@ func shippedVocabulary(t testing.TB) *facts.Vocabulary {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v, err := evaluator.Vocabulary(progs...)
+	v, err := evaluator.Relevance(progs...)
 	if err != nil {
 		t.Fatal(err)
 	}

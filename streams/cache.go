@@ -2,109 +2,65 @@ package streams
 
 import (
 	"container/list"
-	"context"
 	"sync"
 )
 
-// cachedStore keeps the records this worker last read or wrote, decoded,
-// with their revisions. A record still at that revision in the bucket is
-// not decoded again: a patient whose data arrives in bursts, or whose
-// record is large, costs one read of the bytes rather than a JSON decode
-// per message. The bucket stays the only truth: a record another worker
-// changed has a new revision and is decoded as before.
+// recordCache keeps the records this worker last read or wrote, decoded,
+// with their revisions. A record whose head is still at that revision in
+// the bucket is not read again: a patient whose data arrives in bursts, or
+// whose history is long, costs one read of a small head rather than a read
+// and decode of every key. The bucket stays the only truth: a record
+// another worker changed has a new head revision and is read as before.
 //
-// A record is handed out once: Load takes it out of the cache, because the
-// caller changes it in place; Save puts it back at its new revision. A
-// failed Save drops it, since what the bucket holds is then unknown.
-type cachedStore struct {
-	StateStore
-	kv  revisionReader
-	max int
-
+// A record is handed out once: take removes it, because the caller changes
+// it in place; a commit puts it back at its new revisions. A failed commit
+// drops it, since what the bucket holds is then unknown.
+type recordCache struct {
+	max   int
 	mu    sync.Mutex
 	byKey map[string]*list.Element
-	lru   list.List // of *cacheEntry, most recent first
+	lru   list.List // of *record, most recent first
 }
 
-// revisionReader reads a record's raw bytes and revision.
-type revisionReader interface {
-	raw(ctx context.Context, patient string) (data []byte, rev uint64, err error)
-	decode(patient string, data []byte, rev uint64) (*State, error)
+func newRecordCache(max int) *recordCache {
+	return &recordCache{max: max, byKey: map[string]*list.Element{}}
 }
 
-type cacheEntry struct {
-	patient string
-	rev     uint64
-	st      *State
-}
-
-func newCachedStore(kv kvStore, max int) *cachedStore {
-	return &cachedStore{StateStore: kv, kv: kv, max: max, byKey: map[string]*list.Element{}}
-}
-
-func (c *cachedStore) Load(ctx context.Context, patient string) (*State, uint64, error) {
-	data, rev, err := c.kv.raw(ctx, patient)
-	if err != nil || rev == 0 {
-		return newState(patient), 0, err
-	}
-	if st := c.take(patient, rev); st != nil {
-		return st, rev, nil
-	}
-	st, err := c.kv.decode(patient, data, rev)
-	return st, rev, err
-}
-
-func (c *cachedStore) Save(ctx context.Context, patient string, st *State, rev uint64) (uint64, error) {
-	newRev, err := c.StateStore.Save(ctx, patient, st, rev)
-	if err != nil {
-		c.drop(patient)
-		return 0, err
-	}
-	c.put(patient, newRev, st)
-	return newRev, nil
-}
-
-func (c *cachedStore) Unchanged(patient string, st *State, rev uint64) {
-	if rev != 0 {
-		c.put(patient, rev, st)
-	}
-}
-
-// take returns the cached record if it is at rev, and forgets it.
-func (c *cachedStore) take(patient string, rev uint64) *State {
+// take returns the cached record of key if its head is at rev, and forgets it.
+func (c *recordCache) take(key string, rev uint64) *record {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.byKey[patient]
+	el, ok := c.byKey[key]
 	if !ok {
 		return nil
 	}
 	c.lru.Remove(el)
-	delete(c.byKey, patient)
-	if e := el.Value.(*cacheEntry); e.rev == rev {
-		return e.st
+	delete(c.byKey, key)
+	if r := el.Value.(*record); r.headRev == rev {
+		return r
 	}
 	return nil
 }
 
-func (c *cachedStore) put(patient string, rev uint64, st *State) {
+func (c *recordCache) put(r *record) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[patient]; ok {
+	if el, ok := c.byKey[r.key]; ok {
 		c.lru.Remove(el)
 	}
-	c.byKey[patient] = c.lru.PushFront(&cacheEntry{patient, rev, st})
+	c.byKey[r.key] = c.lru.PushFront(r)
 	for c.lru.Len() > c.max {
 		oldest := c.lru.Back()
 		c.lru.Remove(oldest)
-		delete(c.byKey, oldest.Value.(*cacheEntry).patient)
+		delete(c.byKey, oldest.Value.(*record).key)
 	}
 }
 
-func (c *cachedStore) drop(patient string) {
+func (c *recordCache) drop(key string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[patient]; ok {
+	if el, ok := c.byKey[key]; ok {
 		c.lru.Remove(el)
-		delete(c.byKey, patient)
+		delete(c.byKey, key)
 	}
 }

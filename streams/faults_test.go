@@ -92,7 +92,7 @@ func TestRedeliveryAddsNoEvent(t *testing.T) {
 	}
 	processed := 0
 	for m := range batch.Messages() {
-		for _, in := range stalled.process(context.Background(), []jetstream.Msg{m}) {
+		for _, in := range stalled.process(context.Background(), []jetstream.Msg{m}, true) {
 			if in.failed != nil || in.rej != nil {
 				t.Fatalf("message %s: failed %v, rejected %v", m.Subject(), in.failed, in.rej)
 			}

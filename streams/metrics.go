@@ -12,6 +12,10 @@ type Metrics struct {
 	pending       prometheus.Gauge
 	conflicts     prometheus.Counter
 	retries       prometheus.Counter
+	// replayed and replayRemaining follow a replay for pending trials.
+	replayed        prometheus.Counter
+	replayRemaining prometheus.Gauge
+	quarantined     prometheus.Counter
 }
 
 // NewMetrics creates the worker's metrics and registers them on reg (nil:
@@ -34,9 +38,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Concurrent updates of a patient's record that were re-read and re-applied."}),
 		retries: prometheus.NewCounter(prometheus.CounterOpts{Name: "trialscout_retries_total",
 			Help: "Messages left for redelivery after a transient failure."}),
+		replayed: prometheus.NewCounter(prometheus.CounterOpts{Name: "trialscout_replay_messages_total",
+			Help: "Input messages replayed for trials that are not active yet (added or changed)."}),
+		replayRemaining: prometheus.NewGauge(prometheus.GaugeOpts{Name: "trialscout_replay_remaining_messages",
+			Help: "Input messages still to replay before pending trials are decided (0: none pending)."}),
+		quarantined: prometheus.NewCounter(prometheus.CounterOpts{Name: "trialscout_records_quarantined_total",
+			Help: "Stored patient records that could not be read, copied to the rejected stream and started again."}),
 	}
 	if reg != nil {
-		reg.MustRegister(m.consumed, m.rejected, m.evaluations, m.statusChanges, m.latency, m.pending, m.conflicts, m.retries)
+		reg.MustRegister(m.consumed, m.rejected, m.evaluations, m.statusChanges, m.latency, m.pending, m.conflicts, m.retries,
+			m.replayed, m.replayRemaining, m.quarantined)
 	}
 	return m
 }

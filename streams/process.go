@@ -10,9 +10,7 @@ import (
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
-	"go.uber.org/zap"
 
-	"github.com/trialscout/trialscout/evaluator"
 	"github.com/trialscout/trialscout/evaluator/facts"
 	"github.com/trialscout/trialscout/fhirmap"
 )
@@ -46,7 +44,7 @@ type patientWork struct {
 // process maps a batch of messages, applies each patient's facts from all
 // of them with one read, one evaluation and one write of the record, and
 // returns the messages with their outcome for settling.
-func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg) []*message {
+func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg, decide bool) []*message {
 	batch := make([]*message, len(msgs))
 	work := map[string]*patientWork{}
 	var order []string
@@ -65,15 +63,16 @@ func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg) []*message {
 			pw.msgs = append(pw.msgs, in)
 		}
 	}
-	w.applyAll(ctx, order, work)
+	w.applyAll(ctx, order, work, decide)
 	return batch
 }
 
-// applyAll applies each patient's work, Parallel patients at a time:
+// applyAll applies each patient's work (and, when decide, makes the
+// decisions and events it causes), Parallel patients at a time:
 // patients are independent records, so their reads, writes and event
 // publishes, each a round trip to a server that syncs to disk, overlap.
 // A patient's own work stays in order, in one goroutine.
-func (w *Worker) applyAll(ctx context.Context, order []string, work map[string]*patientWork) {
+func (w *Worker) applyAll(ctx context.Context, order []string, work map[string]*patientWork, decide bool) {
 	var (
 		wg   sync.WaitGroup
 		mu   sync.Mutex
@@ -85,7 +84,7 @@ func (w *Worker) applyAll(ctx context.Context, order []string, work map[string]*
 		wg.Add(1)
 		go func() {
 			defer func() { <-slot; wg.Done() }()
-			if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger); err != nil {
+			if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger, decide); err != nil {
 				mu.Lock()
 				for _, in := range pw.msgs {
 					in.failed = err
@@ -116,7 +115,7 @@ func (w *Worker) read(in *message) []patientFacts {
 		in.rej = &rejection{reasons: []string{fmt.Sprintf("%s: message of %d bytes is over the %d-byte limit", in.msg.Subject(), n, w.cfg.MaxMessageBytes)}}
 		return nil
 	}
-	byPatient, rej := w.mapMessage(in.msg)
+	byPatient, rej := w.mapMessage(in.msg, meta.Sequence.Stream)
 	in.rej = rej
 	out := make([]patientFacts, 0, len(byPatient))
 	for p, rs := range byPatient {
@@ -127,11 +126,15 @@ func (w *Worker) read(in *message) []patientFacts {
 }
 
 // mapMessage groups the message's facts by patient and collects rejections.
-func (w *Worker) mapMessage(msg jetstream.Msg) (map[string][]facts.Resource, *rejection) {
+func (w *Worker) mapMessage(msg jetstream.Msg, seq uint64) (map[string][]facts.Resource, *rejection) {
 	byPatient := map[string][]facts.Resource{}
 	var reasons []string
 	read := 0
-	for _, r := range w.eng.Map(msg.Data(), fhirmap.Position{File: msg.Subject()}) {
+	pos := fhirmap.Position{File: msg.Subject(), Source: sourceOf(msg)}
+	for i, r := range w.eng.Map(msg.Data(), pos) {
+		if r.Fact != nil {
+			r.Fact.SetArrival(facts.Arrival(seq, i))
+		}
 		switch {
 		case r.Err != nil:
 			reasons = append(reasons, r.Err.Error())
@@ -149,6 +152,19 @@ func (w *Worker) mapMessage(msg jetstream.Msg) (map[string][]facts.Resource, *re
 		return byPatient, nil
 	}
 	return byPatient, &rejection{reasons: reasons, partial: read > 0}
+}
+
+// SourceHeader names the FHIR server a message's resources come from (its
+// base URL), to which their relative references belong; absent, the local
+// source (see package fhirmap, Sources).
+const SourceHeader = "Trialscout-Source"
+
+// sourceOf reads a message's source header.
+func sourceOf(msg jetstream.Msg) string {
+	if h := msg.Headers(); h != nil {
+		return h.Get(SourceHeader)
+	}
+	return ""
 }
 
 var readTypes = map[string]bool{"Patient": true, "Observation": true, "Condition": true, "MedicationStatement": true,
@@ -173,87 +189,4 @@ func reasonLabel(err error) string {
 		}
 	}
 	return "other"
-}
-
-// maxConflicts bounds compare-and-set retries; past it the message is
-// retried later as a whole.
-const maxConflicts = 16
-
-// applyPatient applies facts to one patient's record, re-evaluates when they
-// changed anything, and stores the record with its new events; then it
-// publishes them. A conflicting concurrent write re-reads and re-applies.
-func (w *Worker) applyPatient(ctx context.Context, patient string, resources []facts.Resource, trigger string) error {
-	for range maxConflicts {
-		st, rev, err := w.store.Load(ctx, patient)
-		if err != nil {
-			return err
-		}
-		cause := ""
-		for _, r := range resources {
-			if st.Facts.Apply(r) {
-				cause = r.Meta().Ref
-			}
-		}
-		if cause == "" && len(st.Outbox) == 0 {
-			w.store.Unchanged(patient, st, rev)
-			return nil // nothing new: a redelivery, or data no trial reads
-		}
-		if cause != "" {
-			w.evaluate(st, trigger, cause)
-		}
-		done, err := w.commit(ctx, patient, st, rev)
-		if done || err != nil {
-			return err
-		}
-	}
-	return fmt.Errorf("%s: %d concurrent updates in a row", patient, maxConflicts)
-}
-
-// evaluate re-decides every trial and queues an event for each status change.
-func (w *Worker) evaluate(st *State, trigger, cause string) {
-	now := w.now().UTC()
-	for _, ev := range w.eng.Evaluate(st.Facts, now) {
-		w.metrics.evaluations.WithLabelValues(ev.Trial).Inc()
-		prev := st.Evaluations[ev.Trial]
-		changed, changes := evaluator.Diff(prev, &ev)
-		if changed {
-			e := Event{Time: now, Trial: ev.Trial, Patient: ev.Patient, Status: ev.Status, Changed: changes, Cause: cause, Evaluation: ev}
-			if prev != nil {
-				e.PreviousStatus = prev.Status
-			}
-			e.ID = eventID(trigger, ev.Trial, ev.Patient, e.PreviousStatus, e.Status)
-			st.Outbox = append(st.Outbox, e)
-		}
-		st.Evaluations[ev.Trial] = &ev
-	}
-	st.Facts.PruneObservations(w.eng.Horizon(now))
-}
-
-// commit writes the record, then publishes and clears its outbox. done is
-// false on a write conflict: the caller re-reads and tries again.
-func (w *Worker) commit(ctx context.Context, patient string, st *State, rev uint64) (done bool, err error) {
-	newRev, err := w.store.Save(ctx, patient, st, rev)
-	if errors.Is(err, errConflict) {
-		w.metrics.conflicts.Inc()
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	w.due.set(patient, st.Due())
-	if len(st.Outbox) == 0 {
-		return true, nil
-	}
-	for _, e := range st.Outbox {
-		if err := w.publishEvent(ctx, e); err != nil {
-			return false, err
-		}
-	}
-	st.Outbox = nil
-	if _, err := w.store.Save(ctx, patient, st, newRev); err != nil && !errors.Is(err, errConflict) {
-		// The events are out; a stale outbox is published again under the
-		// same ids by the next writer, and the stream drops the repeats.
-		w.log.Warn("could not clear outbox", zap.String("patient_key", patient), zap.Error(err))
-	}
-	return true, nil
 }

@@ -1,10 +1,10 @@
 package streams
 
 import (
-	"bytes"
 	"container/heap"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -75,13 +75,14 @@ func (s *schedule) popDue(now time.Time) []dueEntry {
 	return out
 }
 
-// watchSchedule follows every write to the state bucket, this worker's and
-// the others', and keeps the schedule of time-driven re-evaluations: any
-// worker then re-evaluates any patient when due, and a worker that stops
-// takes nobody's schedule with it. It returns once the records already in
-// the bucket are scheduled; the watch goes on until ctx ends.
+// watchSchedule follows every write of a record's head to the state
+// bucket, this worker's and the others', and keeps the schedule of
+// time-driven re-evaluations: any worker then re-evaluates any patient when
+// due, and a worker that stops takes nobody's schedule with it. It returns
+// once the records already in the bucket are scheduled; the watch goes on
+// until ctx ends.
 func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error {
-	watcher, err := kv.WatchAll(ctx)
+	watcher, err := kv.WatchFiltered(ctx, []string{patientPrefix + "*", hashedPrefix + "*"})
 	if err != nil {
 		return fmt.Errorf("watch %s: %w", w.cfg.StateBucket, err)
 	}
@@ -114,40 +115,29 @@ func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error
 
 func (w *Worker) scheduleEntry(e jetstream.KeyValueEntry) {
 	if e.Operation() != jetstream.KeyValuePut {
-		w.due.set(e.Key(), time.Time{})
-		return
+		return // a head is removed only by hand; its next check then finds nothing
 	}
-	at, err := nextCheck(e.Value())
+	patient, at, err := nextCheck(e.Value())
 	if err != nil {
 		w.log.Warn("unreadable record in the state bucket", zap.String("patient_key", e.Key()), zap.Uint64("revision", e.Revision()), zap.Error(err))
 		return
 	}
-	w.due.set(e.Key(), at)
+	w.due.set(patient, at)
 }
 
-// nextCheck reads a record's next_check from its first field, without
-// decoding the rest; a record written before that field existed is
-// decoded in full.
-func nextCheck(data []byte) (time.Time, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return time.Time{}, fmt.Errorf("record is not a JSON object")
+// nextCheck reads a record head's patient and next check.
+func nextCheck(data []byte) (string, time.Time, error) {
+	var h head
+	if err := json.Unmarshal(data, &h); err != nil {
+		return "", time.Time{}, fmt.Errorf("record head: %w", err)
 	}
-	if tok, err := dec.Token(); err == nil && tok == "next_check" {
-		var at *time.Time
-		if err := dec.Decode(&at); err != nil {
-			return time.Time{}, fmt.Errorf("next_check: %w", err)
-		}
-		if at == nil {
-			return time.Time{}, nil
-		}
-		return *at, nil
+	if h.Patient == "" {
+		return "", time.Time{}, fmt.Errorf("record head names no patient")
 	}
-	var st State
-	if err := json.Unmarshal(data, &st); err != nil {
-		return time.Time{}, err
+	if h.NextCheck == nil {
+		return h.Patient, time.Time{}, nil
 	}
-	return st.Due(), nil
+	return h.Patient, *h.NextCheck, nil
 }
 
 // CheckDue re-evaluates every patient whose valid_until has passed, with no
@@ -156,7 +146,7 @@ func nextCheck(data []byte) (time.Time, error) {
 func (w *Worker) CheckDue(ctx context.Context) {
 	for _, e := range w.due.popDue(w.now()) {
 		if err := w.reevaluate(ctx, e.patient, e.at); err != nil {
-			w.log.Warn("time-driven re-evaluation failed; will retry", zap.String("patient_key", e.patient), zap.Error(err))
+			w.log.Warn("time-driven re-evaluation failed; will retry", zap.String("patient_key", patientKey(e.patient)), zap.Error(err))
 			w.due.set(e.patient, e.at)
 		}
 	}
@@ -165,15 +155,27 @@ func (w *Worker) CheckDue(ctx context.Context) {
 func (w *Worker) reevaluate(ctx context.Context, patient string, due time.Time) error {
 	trigger := "time:" + due.UTC().Format(time.RFC3339Nano)
 	for range maxConflicts {
-		st, rev, err := w.store.Load(ctx, patient)
+		rec, err := w.store.load(ctx, patient)
 		if err != nil {
 			return err
 		}
-		w.evaluate(st, trigger, "time")
-		done, err := w.commit(ctx, patient, st, rev)
-		if done || err != nil {
+		if rec.headRev == 0 {
+			return nil // removed meanwhile
+		}
+		w.decide(rec, trigger, "time")
+		w.tidy(rec)
+		err = w.store.commit(ctx, []*record{rec}, nil)
+		if errors.Is(err, errConflict) || errors.Is(err, errTooBusy) {
+			w.metrics.conflicts.Inc()
+			continue
+		}
+		if err != nil {
 			return err
 		}
+		w.due.set(patient, rec.due())
+		err = w.publishOutboxes(ctx, []*record{rec})
+		w.store.release(rec)
+		return err
 	}
-	return fmt.Errorf("%s: %d concurrent updates in a row", patient, maxConflicts)
+	return fmt.Errorf("%s: %d concurrent updates in a row", patientKey(patient), maxConflicts)
 }

@@ -51,20 +51,21 @@ func TestScheduleIsShared(t *testing.T) {
 func TestNextCheck(t *testing.T) {
 	at := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
 	cases := []struct {
-		name, record string
-		want         time.Time
+		name, head string
+		want       time.Time
 	}{
-		{"due", `{"next_check":"2026-11-20T00:00:00Z","facts":{"id":"Patient/a"}}`, at},
-		{"nothing due", `{"next_check":null,"facts":{"id":"Patient/a"}}`, time.Time{}},
-		{"record from before next_check", `{"facts":{"id":"Patient/a"},"evaluations":{"t":{"valid_until":"2026-11-20T00:00:00Z"}}}`, at},
+		{"due", `{"next_check":"2026-11-20T00:00:00Z","schema":2,"patient":"Patient/a","buckets":1}`, at},
+		{"nothing due", `{"next_check":null,"schema":2,"patient":"Patient/a","buckets":1}`, time.Time{}},
 	}
 	for _, c := range cases {
-		got, err := nextCheck([]byte(c.record))
-		if err != nil || !got.Equal(c.want) {
-			t.Errorf("%s: nextCheck = %v, %v; want %v", c.name, got, err, c.want)
+		patient, got, err := nextCheck([]byte(c.head))
+		if err != nil || !got.Equal(c.want) || patient != "Patient/a" {
+			t.Errorf("%s: nextCheck = %s %v, %v; want Patient/a %v", c.name, patient, got, err, c.want)
 		}
 	}
-	if _, err := nextCheck([]byte(`[1]`)); err == nil {
-		t.Error("nextCheck of a JSON array: no error")
+	for _, bad := range []string{`[1]`, `{"next_check":null}`} {
+		if _, _, err := nextCheck([]byte(bad)); err == nil {
+			t.Errorf("nextCheck(%s): no error", bad)
+		}
 	}
 }

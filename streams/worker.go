@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"go.uber.org/zap"
 
 	"github.com/trialscout/trialscout/engine"
@@ -26,11 +29,19 @@ type Worker struct {
 	eng     *engine.Evaluator
 	log     *zap.Logger
 	now     func() time.Time
-	store   StateStore
+	kv      jetstream.KeyValue
+	store   *stateStore
 	pub     Publisher
 	due     *schedule
 	metrics *Metrics
 	ready   chan struct{}
+	// id names this worker in the catalog (who holds a replay).
+	id string
+	// cat is the latest trial catalog seen; pause, when set, says why the
+	// worker does not consume; replaying is set while it runs a replay.
+	cat       atomic.Pointer[catalog]
+	pause     atomic.Pointer[string]
+	replaying atomic.Bool
 }
 
 // Option changes a Worker.
@@ -51,7 +62,7 @@ func NewWorker(js jetstream.JetStream, eng *engine.Evaluator, cfg Config, opts .
 		return nil, err
 	}
 	w := &Worker{js: js, cfg: cfg.withDefaults(), eng: eng, log: zap.NewNop(), now: time.Now,
-		due: newSchedule(), pub: jsPublisher{js}, ready: make(chan struct{})}
+		due: newSchedule(), pub: jsPublisher{js}, ready: make(chan struct{}), id: workerID()}
 	for _, o := range opts {
 		o(w)
 	}
@@ -75,7 +86,8 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	w.store = newCachedStore(kvStore{kv}, w.cfg.StateCache)
+	w.kv = kv
+	w.store = &stateStore{kv: kv, nc: w.js.Conn(), bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine}
 	cons, err := w.js.CreateOrUpdateConsumer(reqCtx, w.cfg.InputStream, jetstream.ConsumerConfig{
 		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
 		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
@@ -83,7 +95,27 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("consumer %s on %s: %w", w.cfg.Consumer, w.cfg.InputStream, err)
 	}
+	if err := w.startTrials(reqCtx, cons); err != nil {
+		return nil, err
+	}
+	if err := w.followCatalog(ctx); err != nil {
+		return nil, err
+	}
 	return cons, w.watchSchedule(ctx, kv)
+}
+
+// workerID names this worker: host, process and a random part.
+func workerID() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), nuid.Next()[:8])
+}
+
+// Paused says why the worker does not consume ("" when it does).
+func (w *Worker) Paused() string {
+	if r := w.pause.Load(); r != nil {
+		return *r
+	}
+	return ""
 }
 
 // Run consumes until ctx ends: it stops fetching, finishes and acks the
@@ -99,6 +131,10 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
 	for ctx.Err() == nil {
+		if w.Paused() != "" {
+			sleep(ctx, w.cfg.FetchWait)
+			continue
+		}
 		msgs, err := w.fetch(cons)
 		if err != nil {
 			if ctx.Err() != nil {
@@ -212,7 +248,7 @@ func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
 // events then reflect the batch as a whole.
 func (w *Worker) HandleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	start := time.Now()
-	for _, in := range w.process(ctx, msgs) {
+	for _, in := range w.process(ctx, msgs, true) {
 		w.settle(ctx, in)
 		w.metrics.latency.Observe(time.Since(start).Seconds())
 	}

@@ -17,6 +17,16 @@ var (
 // safeMeds are everyday drugs the trial does not read.
 var safeMeds = []string{"acetaminophen", "omeprazole", "amoxicillin", "atorvastatin", "lisinopril"}
 
+// everyday is the mix of a story's everyday resources: a patient whose
+// story has no medication data gets no drug at all, since any drug record
+// is medication data.
+func (s sleStory) everyday(sh shares) shares {
+	if s.gap == "no-meds" {
+		sh.med = 0
+	}
+	return sh
+}
+
 // background queues exactly n everyday resources on visits between minDay
 // and span days before AsOf: vital signs and laboratory panels, a problem
 // list and episodes, drugs for them, vaccinations, procedures, allergies

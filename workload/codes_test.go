@@ -142,7 +142,7 @@ func TestCatalogCodes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	vocab, err := evaluator.Vocabulary(progs...)
+	vocab, err := evaluator.Relevance(progs...)
 	if err != nil {
 		t.Fatal(err)
 	}

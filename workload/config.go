@@ -20,6 +20,12 @@ type Config struct {
 	PerPatient     int       // mean resources per ordinary patient; 0 means 20
 	LongHistory    int       // how many patients have a long history; 0 means Patients/100 (at least 1 when Patients >= 10), -1 means none
 	LongHistoryLen int       // resources for each of those; 0 means 1000
+	// Messy sends what real feeds send beside tidy versions: resources
+	// without meta corrected twice, corrections whose newest version
+	// changes the code to one no trial reads, later versions sent before
+	// earlier ones, and corrections that move a resource to another
+	// patient (updates.go).
+	Messy bool
 }
 
 // errConfig is wrapped by every error about a bad Config.

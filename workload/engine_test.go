@@ -48,7 +48,9 @@ func generated(t *testing.T) []workload.Resource {
 }
 
 // kept reports whether the store keeps a mapped resource.
-func kept(f *facts.Resource) bool { return f != nil && f.Relevant() }
+func kept(f *facts.Resource) bool {
+	return f != nil && (f.Relevant || f.Allergy != nil || f.Demographics != nil)
+}
 
 // mappedResource is one generated resource and what the mapper made of it.
 type mappedResource struct {

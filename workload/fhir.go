@@ -13,7 +13,7 @@ type meta struct {
 type head struct {
 	ResourceType string `json:"resourceType"`
 	ID           string `json:"id"`
-	Meta         meta   `json:"meta"`
+	Meta         *meta  `json:"meta,omitempty"`
 }
 
 func (h *head) base() *head { return h }

@@ -83,12 +83,12 @@ func (m mix) patient(c Config, i int, long bool) ([]Resource, error) {
 		b.longHistory(c.LongHistoryLen)
 	case b.r.chance(m.sleShare):
 		s := b.sle()
-		b.background(b.r.roundRand(float64(c.PerPatient)*b.r.between(0.25, 0.75)), ordinaryShares, s.screen+1, 730, true)
-		b.updates(b.r.binomial(len(b.items), updateRate))
+		b.background(b.r.roundRand(float64(c.PerPatient)*b.r.between(0.25, 0.75)), s.everyday(ordinaryShares), s.screen+1, 730, true)
+		b.updates(b.r.binomial(len(b.items), b.rate()))
 	default:
 		b.demographics(0.52, 18, 92)
 		n := max(1, b.r.roundRand(m.ordinaryMean*b.r.between(0.5, 1.5)))
-		upd := min(b.r.binomial(n-1, updateRate), (n-1)/2)
+		upd := min(b.r.binomial(n-1, b.rate()), (n-1)/2)
 		b.background(n-1-upd, ordinaryShares, 1, 730, false)
 		b.updates(upd)
 	}
@@ -98,17 +98,18 @@ func (m mix) patient(c Config, i int, long bool) ([]Resource, error) {
 // longHistory makes exactly n resources (the Patient included) spread over
 // five years, mostly observations; some long histories are SLE patients.
 func (b *builder) longHistory(n int) {
-	upd := min(b.r.binomial(n-1, updateRate), (n-1)/2)
+	upd := min(b.r.binomial(n-1, b.rate()), (n-1)/2)
 	rest := n - 1 - upd
-	minDay, safe := 1, false
+	minDay, safe, sh := 1, false, longShares
 	if rest >= 100 && b.r.chance(0.3) {
 		s := b.sle()
 		rest -= len(b.items)
 		minDay, safe = s.screen+1, true
+		sh = s.everyday(sh)
 	} else {
 		b.demographics(0.5, 30, 85)
 	}
-	b.background(rest, longShares, minDay, 1826, safe)
+	b.background(rest, sh, minDay, 1826, safe)
 	b.updates(upd)
 }
 

@@ -18,6 +18,22 @@ type item struct {
 	version  int
 	relevant bool
 	res      resource
+	// noMeta sends the resource without meta (no versionId, no
+	// lastUpdated), as feeds converted from HL7 v2 do.
+	noMeta bool
+	// sentAt, when set, is when the feed sends it (else at): a later
+	// version sent before an earlier one.
+	sentAt time.Time
+	// patient, when set, is another patient the version names.
+	patient string
+}
+
+// sendTime is when the feed sends the item.
+func (it *item) sendTime() time.Time {
+	if !it.sentAt.IsZero() {
+		return it.sentAt
+	}
+	return it.at
 }
 
 // builder makes one patient's resources. Times count back from day0, the
@@ -27,6 +43,8 @@ type builder struct {
 	r        rnd
 	day0     time.Time
 	index    int
+	patients int       // in the whole workload
+	messy    bool      // Config.Messy
 	pid      string    // "wl-000123"
 	ref      reference // Patient/wl-000123
 	female   bool
@@ -49,11 +67,13 @@ func patientID(i int) string { return fmt.Sprintf("wl-%06d", i) }
 func newBuilder(cfg Config, index int) *builder {
 	pid := patientID(index)
 	return &builder{
-		r:     newRand(cfg.Seed, uint64(index)+1),
-		day0:  cfg.AsOf.UTC().Truncate(day),
-		index: index,
-		pid:   pid,
-		ref:   reference{Reference: "Patient/" + pid},
+		r:        newRand(cfg.Seed, uint64(index)+1),
+		day0:     cfg.AsOf.UTC().Truncate(day),
+		index:    index,
+		patients: cfg.Patients,
+		messy:    cfg.Messy,
+		pid:      pid,
+		ref:      reference{Reference: "Patient/" + pid},
 	}
 }
 
@@ -139,8 +159,8 @@ func (b *builder) patientResource() *item {
 // them: the Patient first, then by meta.lastUpdated.
 func (b *builder) resources() ([]Resource, error) {
 	sort.SliceStable(b.items, func(i, j int) bool {
-		if !b.items[i].at.Equal(b.items[j].at) {
-			return b.items[i].at.Before(b.items[j].at)
+		if a, z := b.items[i].sendTime(), b.items[j].sendTime(); !a.Equal(z) {
+			return a.Before(z)
 		}
 		return b.items[i].seq < b.items[j].seq
 	})
@@ -148,13 +168,20 @@ func (b *builder) resources() ([]Resource, error) {
 	out := make([]Resource, len(all))
 	for i, it := range all {
 		h := it.res.base()
-		h.Meta = meta{VersionID: strconv.Itoa(it.version), LastUpdated: instant(it.at)}
+		h.Meta = &meta{VersionID: strconv.Itoa(it.version), LastUpdated: instant(it.at)}
+		if it.noMeta {
+			h.Meta = nil
+		}
 		data, err := json.Marshal(it.res)
 		if err != nil {
 			return nil, fmt.Errorf("workload: %s/%s: %w", h.ResourceType, h.ID, err)
 		}
+		patient := b.ref.Reference
+		if it.patient != "" {
+			patient = it.patient
+		}
 		out[i] = Resource{
-			Patient:  b.ref.Reference,
+			Patient:  patient,
 			Type:     h.ResourceType,
 			Ref:      h.ResourceType + "/" + h.ID,
 			Relevant: it.relevant,

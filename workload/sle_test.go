@@ -40,7 +40,7 @@ func TestSLEStoriesReachTheirAim(t *testing.T) {
 	for i := range 4 * len(stories) {
 		b := newBuilder(cfg, i)
 		s := b.sleWith(stories[i%len(stories)])
-		b.background(b.r.intIn(5, 15), ordinaryShares, s.screen+1, 730, true)
+		b.background(b.r.intIn(5, 15), s.everyday(ordinaryShares), s.screen+1, 730, true)
 		rs, err := b.resources()
 		if err != nil {
 			t.Fatal(err)

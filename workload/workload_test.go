@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -402,6 +403,51 @@ func BenchmarkGenerate(b *testing.B) {
 	for b.Loop() {
 		if _, err := workload.Generate(workload.Config{Patients: 1000, Seed: 1, LongHistory: -1}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestMessyShapes: a messy feed holds every shape a tidy one does not, and
+// enough of each for the fault suite to meet them.
+func TestMessyShapes(t *testing.T) {
+	rs, err := workload.Generate(workload.Config{Patients: 300, Seed: 11, Messy: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type versioned struct {
+		Meta *struct {
+			VersionID string `json:"versionId"`
+		} `json:"meta"`
+		Code struct {
+			Coding []struct{ Code string } `json:"coding"`
+		} `json:"code"`
+	}
+	count := map[string]int{}
+	seen := map[string]int{} // ref → highest version seen so far
+	for _, r := range rs {
+		var v versioned
+		if err := json.Unmarshal(r.JSON, &v); err != nil {
+			t.Fatal(err)
+		}
+		if v.Meta == nil {
+			count["no meta"]++
+			continue
+		}
+		n, _ := strconv.Atoi(v.Meta.VersionID)
+		if n < seen[r.Ref] {
+			count["older version sent after a newer one"]++
+		}
+		seen[r.Ref] = max(seen[r.Ref], n)
+		if n > 1 && len(v.Code.Coding) > 0 && v.Code.Coding[0].Code == "2339-0" && !r.Relevant {
+			count["corrected to a code no trial reads"]++
+		}
+		if owner := "Patient/" + strings.Join(strings.Split(strings.TrimPrefix(r.Ref, r.Type+"/"), "-")[:2], "-"); r.Type != "Patient" && owner != r.Patient {
+			count["moved to another patient"]++
+		}
+	}
+	for _, shape := range []string{"no meta", "older version sent after a newer one", "corrected to a code no trial reads", "moved to another patient"} {
+		if count[shape] < 5 {
+			t.Errorf("%d resources %s, want at least 5 (%v)", count[shape], shape, count)
 		}
 	}
 }

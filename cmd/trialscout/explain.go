@@ -79,7 +79,7 @@ func printExplanation(w io.Writer, st *streams.State, trial string) error {
 	}
 	sort.Strings(ids)
 	for _, id := range ids {
-		writeTable(w, st.Evaluations[id])
+		writeTable(w, &st.Evaluations[id].Evaluation)
 	}
 	return nil
 }

@@ -4,16 +4,30 @@ import "time"
 
 // Meta identifies one version of one resource.
 type Meta struct {
-	// Ref is "ResourceType/id", the resource's identity across versions.
+	// Ref is the resource's identity across versions: "ResourceType/id" for
+	// the default source, "<base URL>/ResourceType/id" for any other (see
+	// package fhirmap, Sources).
 	Ref string `json:"ref"`
 	// VersionID is meta.versionId, empty when absent.
 	VersionID string `json:"version_id,omitempty"`
-	// LastUpdated is meta.lastUpdated; the zero time when absent (counts as earliest).
+	// LastUpdated is meta.lastUpdated; the zero time when absent.
 	LastUpdated time.Time `json:"last_updated,omitzero"`
+	// Arrival orders versions that meta cannot: the input stream's sequence
+	// (and the entry's place in a Bundle) for the worker, the position in
+	// the input for eval. 0 when unknown (counts as earliest).
+	Arrival uint64 `json:"arrival,omitempty"`
 	// Retracted is set when the resource's status is entered-in-error: the
 	// version retracts every earlier one.
 	Retracted bool `json:"retracted,omitempty"`
 }
+
+// Version returns the ordering part of m.
+func (m Meta) Version() Version {
+	return Version{VersionID: m.VersionID, LastUpdated: m.LastUpdated, Arrival: m.Arrival}
+}
+
+// Reference returns the resource's identity, as evidence names it.
+func (m Meta) Reference() string { return m.Ref }
 
 // Coding is one code of a CodeableConcept, with its display text.
 type Coding struct {
@@ -56,13 +70,13 @@ type Value struct {
 	Ratio [2]float64 `json:"ratio,omitzero"`
 }
 
-// Observation is a lab result or measurement of a concept some trial reads.
+// Observation is a lab result or measurement. Facts hold the codes as sent:
+// which concept of which trial they mean is decided by each trial when it
+// evaluates, so that no trial's vocabulary shapes another's facts.
 type Observation struct {
 	Meta
-	Concepts []string `json:"concepts"`
-	// Code names the matching code for reasons ("LOINC 751-8").
-	Code   string `json:"code,omitempty"`
-	Status string `json:"status"`
+	Codes  []Coding `json:"codes,omitempty"`
+	Status string   `json:"status"`
 	// Effective is effectiveDateTime, else effectivePeriod end/start, else issued.
 	Effective      time.Time   `json:"effective,omitzero"`
 	Value          Value       `json:"value,omitzero"`
@@ -72,16 +86,17 @@ type Observation struct {
 	Components     []Component `json:"components,omitempty"`
 }
 
-// Component is one Observation.component with a code some concept names.
+// Component is one Observation.component: its codes and value.
 type Component struct {
-	Concepts []string `json:"concepts"`
-	Value    Value    `json:"value"`
+	Codes []Coding `json:"codes,omitempty"`
+	Value Value    `json:"value"`
 }
 
-// Condition is a diagnosis or problem of a concept some trial reads.
+// Condition is a diagnosis or problem.
 type Condition struct {
 	Meta
-	Concepts     []string `json:"concepts"`
+	Codes        []Coding `json:"codes,omitempty"`
+	Text         string   `json:"text,omitempty"` // code.text, matched against concept names
 	Display      string   `json:"display,omitempty"`
 	Clinical     string   `json:"clinical,omitempty"`     // clinicalStatus code, empty when absent
 	Verification string   `json:"verification,omitempty"` // verificationStatus code
@@ -95,18 +110,19 @@ type Condition struct {
 	Abatement time.Time `json:"abatement,omitzero"`
 }
 
-// Medication is one MedicationStatement or MedicationRequest of a drug some
-// trial reads, with its period and daily dose already worked out.
+// Medication is one MedicationStatement or MedicationRequest, with its
+// period and daily dose already worked out.
 type Medication struct {
 	Meta
-	// Ingredients are the recognised ingredient concepts (usually one).
-	Ingredients []string `json:"ingredients"`
-	// Concepts are the ingredients and every class that includes them.
-	Concepts []string  `json:"concepts"`
-	Display  string    `json:"display,omitempty"`
-	Status   string    `json:"status"`
-	Start    time.Time `json:"start,omitzero"`
-	End      time.Time `json:"end,omitzero"`
+	// Codes and Texts identify the drug: the medication's codes (and those
+	// of a referenced Medication and its ingredients), and its texts and
+	// displays, in which ingredient names are matched.
+	Codes   []Coding  `json:"codes,omitempty"`
+	Texts   []string  `json:"texts,omitempty"`
+	Display string    `json:"display,omitempty"`
+	Status  string    `json:"status"`
+	Start   time.Time `json:"start,omitzero"`
+	End     time.Time `json:"end,omitzero"`
 	// DailyDoseMg is the daily dose in mg; nil when it cannot be worked out
 	// (DoseNote says why).
 	DailyDoseMg *float64 `json:"daily_dose_mg,omitempty"`
@@ -115,19 +131,35 @@ type Medication struct {
 	Route string `json:"route,omitempty"`
 }
 
-// Immunization is a vaccination of a concept some trial reads.
+// IsRequest reports whether the record is a MedicationRequest (whose status
+// rules differ from a statement's).
+func (m *Medication) IsRequest() bool { return resourceType(m.Ref) == "MedicationRequest" }
+
+// CountsAsExposure reports whether a medication record is an exposure at
+// all: a not-taken or intended statement, or a request that is not active or
+// completed, is none.
+func CountsAsExposure(isRequest bool, status string) bool {
+	if isRequest {
+		return status == "active" || status == "completed"
+	}
+	return status != "not-taken" && status != "intended" && status != "entered-in-error"
+}
+
+// Immunization is a vaccination.
 type Immunization struct {
 	Meta
-	Concepts   []string  `json:"concepts"`
+	Codes      []Coding  `json:"codes,omitempty"`
+	Text       string    `json:"text,omitempty"`
 	Display    string    `json:"display,omitempty"`
 	Status     string    `json:"status"`
 	Occurrence time.Time `json:"occurrence,omitzero"`
 }
 
-// Procedure is a procedure of a concept some trial reads.
+// Procedure is a procedure.
 type Procedure struct {
 	Meta
-	Concepts  []string  `json:"concepts"`
+	Codes     []Coding  `json:"codes,omitempty"`
+	Text      string    `json:"text,omitempty"`
 	Display   string    `json:"display,omitempty"`
 	Status    string    `json:"status"`
 	Performed time.Time `json:"performed,omitzero"` // performedDateTime or performedPeriod.start
@@ -138,7 +170,8 @@ type Procedure struct {
 // decide a criterion, whatever the substance.
 type Allergy struct {
 	Meta
-	Concepts     []string `json:"concepts,omitempty"`
+	Codes        []Coding `json:"codes,omitempty"`
+	Texts        []string `json:"texts,omitempty"`
 	Display      string   `json:"display,omitempty"`
 	Verification string   `json:"verification,omitempty"`
 	Criticality  string   `json:"criticality,omitempty"`
@@ -151,12 +184,21 @@ type Demographics struct {
 	Meta
 	BirthDate time.Time `json:"birth_date,omitzero"` // zero when absent
 	Gender    string    `json:"gender,omitempty"`    // male, female, other, unknown or empty
+	// Deceased is deceasedBoolean true or any deceasedDateTime; DeceasedAt
+	// is that date-time (zero when only the boolean is given).
+	Deceased   bool      `json:"deceased,omitempty"`
+	DeceasedAt time.Time `json:"deceased_at,omitzero"`
 }
 
-// Resource is one mapped resource: exactly one field is set.
+// Resource is one mapped resource: exactly one fact field is set.
 type Resource struct {
-	// Patient is the "Patient/id" the resource belongs to.
-	Patient      string        `json:"patient"`
+	// Patient is the patient the resource belongs to, as Meta.Ref names
+	// resources ("Patient/id" or "<base>/Patient/id").
+	Patient string `json:"patient"`
+	// Relevant says whether some loaded trial's concepts match the resource:
+	// only then does the store keep its content (see Patient.Apply). The
+	// mapper decides it; it is not stored.
+	Relevant     bool          `json:"-"`
 	Demographics *Demographics `json:"demographics,omitempty"`
 	Observation  *Observation  `json:"observation,omitempty"`
 	Condition    *Condition    `json:"condition,omitempty"`
@@ -187,5 +229,39 @@ func (r Resource) Meta() Meta {
 	return Meta{}
 }
 
-// Reference returns "ResourceType/id".
-func (m Meta) Reference() string { return m.Ref }
+// SetArrival sets the arrival order of whichever fact r holds.
+func (r Resource) SetArrival(a uint64) {
+	switch {
+	case r.Demographics != nil:
+		r.Demographics.Arrival = a
+	case r.Observation != nil:
+		r.Observation.Arrival = a
+	case r.Condition != nil:
+		r.Condition.Arrival = a
+	case r.Medication != nil:
+		r.Medication.Arrival = a
+	case r.Immunization != nil:
+		r.Immunization.Arrival = a
+	case r.Procedure != nil:
+		r.Procedure.Arrival = a
+	case r.Allergy != nil:
+		r.Allergy.Arrival = a
+	}
+}
+
+// resourceType is the "Type" of a Ref, whichever its source.
+func resourceType(ref string) string {
+	end := len(ref)
+	for i := len(ref) - 1; i >= 0; i-- {
+		if ref[i] == '/' {
+			if end != len(ref) {
+				return ref[i+1 : end]
+			}
+			end = i
+		}
+	}
+	if end != len(ref) {
+		return ref[:end]
+	}
+	return ""
+}

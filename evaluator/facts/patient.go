@@ -2,18 +2,8 @@ package facts
 
 import (
 	"reflect"
-	"strconv"
 	"time"
 )
-
-// Version is what the store remembers of the last applied version of a
-// resource, including one that was retracted or stopped being relevant.
-type Version struct {
-	VersionID   string    `json:"v,omitempty"`
-	LastUpdated time.Time `json:"u,omitzero"`
-	// Effective lets the store forget versions of pruned observations.
-	Effective time.Time `json:"e,omitzero"`
-}
 
 // Patient holds every fact trialscout keeps of one patient. Maps are keyed by
 // the resource's Ref. A zero Patient is not usable: call NewPatient.
@@ -26,10 +16,14 @@ type Patient struct {
 	Immunizations map[string]*Immunization `json:"immunizations,omitempty"`
 	Procedures    map[string]*Procedure    `json:"procedures,omitempty"`
 	Allergies     map[string]*Allergy      `json:"allergies,omitempty"`
-	Versions      map[string]Version       `json:"versions,omitempty"`
+	// Entries remember the last applied version of every resource of the
+	// patient, kept or not.
+	Entries map[string]Entry `json:"entries,omitempty"`
+
+	memo memo
 }
 
-// NewPatient returns an empty store for the patient "Patient/id".
+// NewPatient returns an empty store for the patient id ("Patient/x").
 func NewPatient(id string) *Patient {
 	p := &Patient{ID: id}
 	p.ensureMaps()
@@ -57,104 +51,145 @@ func (p *Patient) ensureMaps() {
 	if p.Allergies == nil {
 		p.Allergies = map[string]*Allergy{}
 	}
-	if p.Versions == nil {
-		p.Versions = map[string]Version{}
+	if p.Entries == nil {
+		p.Entries = map[string]Entry{}
 	}
 }
 
-// CompareVersions orders two versions of one resource: +1 when a is newer,
-// -1 when older, 0 when they cannot be told apart. meta.versionId decides
-// when both are numeric, else meta.lastUpdated (absent counts as earliest).
-func CompareVersions(a, b Version) int {
-	if ai, err := strconv.ParseInt(a.VersionID, 10, 64); err == nil {
-		if bi, err := strconv.ParseInt(b.VersionID, 10, 64); err == nil {
-			return cmpInt(ai, bi)
-		}
-	}
-	return a.LastUpdated.Compare(b.LastUpdated)
-}
+// Change says what applying a version did to a store.
+type Change uint8
 
-func cmpInt(a, b int64) int {
-	switch {
-	case a > b:
-		return 1
-	case a < b:
-		return -1
-	}
-	return 0
-}
+const (
+	// Unchanged: nothing (an older version, or the same one again).
+	Unchanged Change = iota
+	// EntryChanged: only the bookkeeping of versions changed; decisions
+	// cannot, but the store must be saved.
+	EntryChanged
+	// FactsChanged: a fact (or whether the patient has medication data)
+	// changed; decisions must be made again.
+	FactsChanged
+)
 
-// Apply adds one version of a resource and reports whether the store
-// changed: a fact, or the version record that keeps a late older version
-// out (so that a caller that saves the store on a change keeps it too). An
-// older version than the one applied is ignored; a version that cannot be
-// told apart from the applied one replaces it (arrival order is then the
-// best evidence), which leaves identical redeliveries without effect. A
-// retracted version, or one no concept matches any more, removes the fact.
-func (p *Patient) Apply(r Resource) bool {
+// Max returns the larger of two changes.
+func (c Change) Max(d Change) Change { return max(c, d) }
+
+// Apply adds one version of a resource that names this patient, and says
+// what changed. The newest version wins whether or not any trial reads it
+// (CompareVersions): an older version is ignored; the same version again
+// changes nothing, except that content no trial read when it first came is
+// kept when it comes again relevant (a replay for a new trial). A retracted
+// version, or one no concept matches, removes the fact and keeps only its
+// entry.
+func (p *Patient) Apply(r Resource) Change {
 	p.ensureMaps()
 	m := r.Meta()
-	v := Version{VersionID: m.VersionID, LastUpdated: m.LastUpdated}
-	if r.Observation != nil {
-		v.Effective = r.Observation.Effective
+	next := newEntry(r)
+	prev, seen := p.Entries[m.Ref]
+	if seen {
+		switch c := CompareVersions(next.Version, prev.Version); {
+		case c < 0:
+			return Unchanged
+		case c == 0:
+			return p.applySame(r, prev)
+		}
 	}
-	prev, seen := p.Versions[m.Ref]
-	if seen && CompareVersions(v, prev) < 0 {
-		return false
+	p.setEntry(m.Ref, prev, next)
+	change := EntryChanged
+	if seen && prev == next {
+		change = Unchanged
 	}
-	versionChanged := !seen || !sameVersion(v, prev)
+	if !prev.MedStart.Equal(next.MedStart) {
+		change = FactsChanged
+	}
 	old := p.fact(m.Ref)
-	keep := !m.Retracted && r.Relevant()
-	if !keep {
-		if old == nil && !m.Retracted {
-			return false // never relevant: remember nothing, the store stays bounded
+	if !r.Kept() {
+		if old != nil {
+			p.remove(m.Ref)
+			return FactsChanged
 		}
-		p.Versions[m.Ref] = v
-		if old == nil {
-			return versionChanged // a retraction of what was never kept
-		}
-		p.remove(m.Ref)
-		return true
+		return change
 	}
-	p.Versions[m.Ref] = v
 	if old != nil && reflect.DeepEqual(old, r.fact()) {
-		return versionChanged
+		return change
 	}
 	p.store(r)
-	return true
+	return FactsChanged
 }
 
-func sameVersion(a, b Version) bool {
-	return a.VersionID == b.VersionID && a.LastUpdated.Equal(b.LastUpdated) && a.Effective.Equal(b.Effective)
-}
-
-// Relevant reports whether the store keeps the resource: some concept
-// matched. Demographics and allergies are always kept: age and allergy
-// severity matter whatever the codes.
-func (r Resource) Relevant() bool {
-	switch {
-	case r.Demographics != nil, r.Allergy != nil:
-		return true
-	case r.Observation != nil:
-		if len(r.Observation.Concepts) > 0 {
-			return true
-		}
-		for _, c := range r.Observation.Components {
-			if len(c.Concepts) > 0 {
-				return true
-			}
-		}
-		return false
-	case r.Condition != nil:
-		return len(r.Condition.Concepts) > 0
-	case r.Medication != nil:
-		return len(r.Medication.Concepts) > 0
-	case r.Immunization != nil:
-		return len(r.Immunization.Concepts) > 0
-	case r.Procedure != nil:
-		return len(r.Procedure.Concepts) > 0
+// applySame handles a version the store has seen: content not kept then is
+// kept now if a trial reads it.
+func (p *Patient) applySame(r Resource, prev Entry) Change {
+	if prev.MovedTo != "" || p.fact(r.Meta().Ref) != nil || !r.Kept() {
+		return Unchanged
 	}
-	return false
+	p.store(r)
+	return FactsChanged
+}
+
+// Kept reports whether the store keeps a version's content: not retracted,
+// and read by some trial. Demographics and allergies are always kept: age
+// and allergy severity matter whatever the codes.
+func (r Resource) Kept() bool {
+	if r.Meta().Retracted {
+		return false
+	}
+	return r.Relevant || r.Demographics != nil || r.Allergy != nil
+}
+
+// newEntry is the entry that applying r leaves.
+func newEntry(r Resource) Entry {
+	m := r.Meta()
+	e := Entry{Version: m.Version()}
+	if r.Observation != nil {
+		e.Effective = r.Observation.Effective
+	}
+	if md := r.Medication; md != nil && !m.Retracted && CountsAsExposure(md.IsRequest(), md.Status) {
+		e.MedStart = md.Start
+	}
+	return e
+}
+
+// Release gives up a resource that a newer version, v, files under another
+// patient (to). It reports what changed; Unchanged when the store already
+// knows a version as new as v.
+func (p *Patient) Release(ref string, v Version, to string) Change {
+	p.ensureMaps()
+	prev, seen := p.Entries[ref]
+	if seen && CompareVersions(v, prev.Version) <= 0 {
+		return Unchanged
+	}
+	p.setEntry(ref, prev, Entry{Version: v, MovedTo: to})
+	if p.fact(ref) != nil || !prev.MedStart.IsZero() {
+		p.remove(ref)
+		return FactsChanged
+	}
+	return EntryChanged
+}
+
+// Holds reports whether the store holds something of the resource that
+// decisions read: its content, or a medication mark. Only such resources
+// need to be found when a newer version names another patient.
+func (p *Patient) Holds(ref string) bool {
+	e, ok := p.Entries[ref]
+	if !ok || e.MovedTo != "" {
+		return false
+	}
+	return !e.MedStart.IsZero() || p.fact(ref) != nil
+}
+
+// Transfer applies r, which names to, when the resource is currently held by
+// from (another patient, or nil for none): a newer version moves the
+// resource out of from; an older one is ignored. It returns what changed in
+// each store.
+func Transfer(from, to *Patient, r Resource) (fromChange, toChange Change) {
+	if from != nil && from != to && from.Holds(r.Meta().Ref) {
+		prev := from.Entries[r.Meta().Ref]
+		if CompareVersions(r.Meta().Version(), prev.Version) <= 0 {
+			return Unchanged, Unchanged
+		}
+		fromChange = from.Release(r.Meta().Ref, r.Meta().Version(), to.ID)
+	}
+	return fromChange, to.Apply(r)
 }
 
 // fact returns the pointer r holds, as an interface for comparison.
@@ -182,17 +217,30 @@ func (p *Patient) fact(ref string) any {
 	if p.Demographics != nil && p.Demographics.Ref == ref {
 		return p.Demographics
 	}
-	for _, f := range []any{p.Observations[ref], p.Conditions[ref], p.Medications[ref],
-		p.Immunizations[ref], p.Procedures[ref], p.Allergies[ref]} {
-		if !reflect.ValueOf(f).IsNil() {
-			return f
-		}
+	if o := p.Observations[ref]; o != nil {
+		return o
+	}
+	if c := p.Conditions[ref]; c != nil {
+		return c
+	}
+	if m := p.Medications[ref]; m != nil {
+		return m
+	}
+	if im := p.Immunizations[ref]; im != nil {
+		return im
+	}
+	if pr := p.Procedures[ref]; pr != nil {
+		return pr
+	}
+	if a := p.Allergies[ref]; a != nil {
+		return a
 	}
 	return nil
 }
 
 func (p *Patient) store(r Resource) {
 	ref := r.Meta().Ref
+	p.memo.forget(ref)
 	switch {
 	case r.Demographics != nil:
 		p.Demographics = r.Demographics
@@ -212,6 +260,7 @@ func (p *Patient) store(r Resource) {
 }
 
 func (p *Patient) remove(ref string) {
+	p.memo.forget(ref)
 	if p.Demographics != nil && p.Demographics.Ref == ref {
 		p.Demographics = nil
 	}
@@ -223,30 +272,56 @@ func (p *Patient) remove(ref string) {
 	delete(p.Allergies, ref)
 }
 
-// PruneObservations forgets observations (and their version records) whose
-// effective time is before horizon. Callers pass the evaluation time minus the
-// longest window any trial reads, so no evaluation at or after that time can
-// need them; this is what keeps a patient's facts bounded however long the
-// history. It returns how many observations were dropped.
-func (p *Patient) PruneObservations(horizon time.Time) int {
-	dropped := 0
+// setEntry records a resource's entry, keeping the medication summary
+// current.
+func (p *Patient) setEntry(ref string, prev, next Entry) {
+	p.Entries[ref] = next
+	if !prev.MedStart.Equal(next.MedStart) {
+		p.memo.medChanged(prev.MedStart, next.MedStart)
+	}
+}
+
+// FirstMedicationStart is the earliest start of a medication record that
+// counts as an exposure, of any drug; zero when there is none. "Medication
+// data" at an instant T means one that started at or before T.
+func (p *Patient) FirstMedicationStart() time.Time {
+	return p.memo.firstMed(p.Entries)
+}
+
+// PruneObservations forgets observations (and the entries of every
+// observation, kept or not) whose effective time is before horizon.
+// Callers pass the evaluation time minus the longest window any trial
+// reads, so no evaluation at or after that time can need them; this is what
+// keeps a patient's recent facts bounded however long the history. It
+// returns the references it forgot.
+func (p *Patient) PruneObservations(horizon time.Time) []string {
+	var dropped []string
+	kept := len(p.Observations)
+	for ref, e := range p.Entries {
+		if e.Effective.IsZero() || !e.Effective.Before(horizon) {
+			continue
+		}
+		if o := p.Observations[ref]; o != nil && (o.Effective.IsZero() || !o.Effective.Before(horizon)) {
+			continue // its entry's time is an older version's: keep both
+		}
+		if _, ok := p.Observations[ref]; ok {
+			p.remove(ref)
+			kept--
+		}
+		delete(p.Entries, ref)
+		dropped = append(dropped, ref)
+	}
 	for ref, o := range p.Observations {
 		if !o.Effective.IsZero() && o.Effective.Before(horizon) {
-			delete(p.Observations, ref)
-			delete(p.Versions, ref)
-			dropped++
+			p.remove(ref)
+			delete(p.Entries, ref)
+			dropped = append(dropped, ref)
+			kept--
 		}
 	}
-	for ref, v := range p.Versions {
-		if !v.Effective.IsZero() && v.Effective.Before(horizon) {
-			if _, kept := p.Observations[ref]; !kept {
-				delete(p.Versions, ref)
-			}
-		}
-	}
-	if dropped > len(p.Observations) {
+	if len(dropped) > kept {
 		p.Observations = compacted(p.Observations)
-		p.Versions = compacted(p.Versions)
+		p.Entries = compacted(p.Entries)
 	}
 	return dropped
 }
@@ -270,4 +345,72 @@ func (p *Patient) Size() int {
 		n++
 	}
 	return n
+}
+
+// Refs lists every resource the store has an entry for, in no order.
+func (p *Patient) Refs() []string {
+	out := make([]string, 0, len(p.Entries))
+	for ref := range p.Entries {
+		out = append(out, ref)
+	}
+	return out
+}
+
+// Part returns a store with only the given resources (their entries and
+// facts), sharing the facts with p: the way a record is written in parts.
+func (p *Patient) Part(refs []string) *Patient {
+	q := NewPatient(p.ID)
+	for _, ref := range refs {
+		if e, ok := p.Entries[ref]; ok {
+			q.Entries[ref] = e
+		}
+		if f := p.fact(ref); f != nil {
+			q.put(ref, f)
+		}
+	}
+	return q
+}
+
+// Merge adds the entries and facts of q, a part of the same patient, to p.
+func (p *Patient) Merge(q *Patient) {
+	p.ensureMaps()
+	for ref, e := range q.Entries {
+		p.Entries[ref] = e
+	}
+	if q.Demographics != nil {
+		p.Demographics = q.Demographics
+	}
+	mergeMap(p.Observations, q.Observations)
+	mergeMap(p.Conditions, q.Conditions)
+	mergeMap(p.Medications, q.Medications)
+	mergeMap(p.Immunizations, q.Immunizations)
+	mergeMap(p.Procedures, q.Procedures)
+	mergeMap(p.Allergies, q.Allergies)
+	p.memo = memo{}
+}
+
+func mergeMap[V any](into, from map[string]V) {
+	for k, v := range from {
+		into[k] = v
+	}
+}
+
+// put stores a fact of any kind under ref.
+func (p *Patient) put(ref string, f any) {
+	switch f := f.(type) {
+	case *Demographics:
+		p.Demographics = f
+	case *Observation:
+		p.Observations[ref] = f
+	case *Condition:
+		p.Conditions[ref] = f
+	case *Medication:
+		p.Medications[ref] = f
+	case *Immunization:
+		p.Immunizations[ref] = f
+	case *Procedure:
+		p.Procedures[ref] = f
+	case *Allergy:
+		p.Allergies[ref] = f
+	}
 }

@@ -9,11 +9,19 @@ import (
 
 var t0 = time.Date(2026, 10, 1, 0, 0, 0, 0, time.UTC)
 
-func obs(version string, updated time.Time, value float64, retracted bool, concepts ...string) facts.Resource {
-	return facts.Resource{Patient: "Patient/p", Observation: &facts.Observation{
-		Meta:     facts.Meta{Ref: "Observation/o1", VersionID: version, LastUpdated: updated, Retracted: retracted},
-		Concepts: concepts, Status: "final", Effective: t0,
+// obs is a version of Observation/o1; relevant says whether a trial reads it.
+func obs(version string, updated time.Time, value float64, retracted, relevant bool) facts.Resource {
+	return facts.Resource{Patient: "Patient/p", Relevant: relevant, Observation: &facts.Observation{
+		Meta:   facts.Meta{Ref: "Observation/o1", VersionID: version, LastUpdated: updated, Retracted: retracted},
+		Status: "final", Effective: t0,
 		Value: facts.Value{Kind: facts.QuantityValue, Quantity: facts.Quantity{Value: value, Unit: "g/L"}}}}
+}
+
+// arrived is an unversioned Observation/o1 that arrived n-th.
+func arrived(n uint64, value float64, relevant bool) facts.Resource {
+	r := obs("", time.Time{}, value, false, relevant)
+	r.Observation.Arrival = n
+	return r
 }
 
 func value(p *facts.Patient) (float64, bool) {
@@ -24,57 +32,87 @@ func value(p *facts.Patient) (float64, bool) {
 	return o.Value.Quantity.Value, true
 }
 
-// TestVersions walks a resource through the version rules: newer replaces,
-// late older never wins, redelivery changes nothing, entered-in-error
-// retracts, and a version no concept matches any more removes the fact.
-func TestVersions(t *testing.T) {
-	steps := []struct {
-		name        string
-		apply       facts.Resource
-		wantChanged bool
-		wantValue   float64
-		wantPresent bool
-	}{
-		{"first version", obs("1", t0, 75, false, "hemoglobin"), true, 75, true},
-		{"same version again", obs("1", t0, 75, false, "hemoglobin"), false, 75, true},
-		{"newer version", obs("3", t0.Add(time.Hour), 96, false, "hemoglobin"), true, 96, true},
-		{"late older version", obs("2", t0.Add(30*time.Minute), 80, false, "hemoglobin"), false, 96, true},
-		{"numeric versions beat lastUpdated", obs("10", t0, 97, false, "hemoglobin"), true, 97, true},
-		{"retracted", obs("11", t0, 97, true, "hemoglobin"), true, 0, false},
-		{"older after retraction", obs("5", t0, 50, false, "hemoglobin"), false, 0, false},
-		{"newer after retraction", obs("12", t0, 99, false, "hemoglobin"), true, 99, true},
-		{"no longer relevant", obs("13", t0, 99, false), true, 0, false},
-	}
+type step struct {
+	name        string
+	apply       facts.Resource
+	wantChange  facts.Change
+	wantValue   float64
+	wantPresent bool
+}
+
+func walk(t *testing.T, steps []step) {
+	t.Helper()
 	p := facts.NewPatient("Patient/p")
 	for _, s := range steps {
-		changed := p.Apply(s.apply)
+		change := p.Apply(s.apply)
 		v, present := value(p)
-		if changed != s.wantChanged || present != s.wantPresent || v != s.wantValue {
-			t.Fatalf("%s: changed=%v present=%v value=%v, want %v %v %v", s.name, changed, present, v, s.wantChanged, s.wantPresent, s.wantValue)
+		if change != s.wantChange || present != s.wantPresent || v != s.wantValue {
+			t.Fatalf("%s: change=%v present=%v value=%v, want %v %v %v", s.name, change, present, v, s.wantChange, s.wantPresent, s.wantValue)
 		}
 	}
 }
 
-// TestRetractionOfWhatWasNeverKept: a retraction that arrives before the
-// version it retracts is remembered (Apply says the store changed, so that
-// a caller saves it), and the late version is then refused.
-func TestRetractionOfWhatWasNeverKept(t *testing.T) {
-	p := facts.NewPatient("Patient/p")
-	if !p.Apply(obs("2", t0.Add(time.Hour), 0, true, "hemoglobin")) {
-		t.Error("a first retraction: Apply reports no change, so nobody would save it")
-	}
-	if p.Apply(obs("2", t0.Add(time.Hour), 0, true, "hemoglobin")) {
-		t.Error("the same retraction again: Apply reports a change")
-	}
-	if p.Apply(obs("1", t0, 75, false, "hemoglobin")) {
-		t.Error("the retracted resource's older version was applied")
-	}
-	if _, present := value(p); present {
-		t.Error("the retracted observation is in the store")
-	}
+// TestVersions walks a resource through the version rules: newer replaces,
+// late older never wins, redelivery changes nothing, entered-in-error
+// retracts, and a version no concept matches any more removes the fact.
+func TestVersions(t *testing.T) {
+	walk(t, []step{
+		{"first version", obs("1", t0, 75, false, true), facts.FactsChanged, 75, true},
+		{"same version again", obs("1", t0, 75, false, true), facts.Unchanged, 75, true},
+		{"newer version", obs("3", t0.Add(time.Hour), 96, false, true), facts.FactsChanged, 96, true},
+		{"late older version", obs("2", t0.Add(30*time.Minute), 80, false, true), facts.Unchanged, 96, true},
+		{"numeric versions beat lastUpdated", obs("10", t0, 97, false, true), facts.FactsChanged, 97, true},
+		{"retracted", obs("11", t0, 97, true, true), facts.FactsChanged, 0, false},
+		{"older after retraction", obs("5", t0, 50, false, true), facts.Unchanged, 0, false},
+		{"newer after retraction", obs("12", t0, 99, false, true), facts.FactsChanged, 99, true},
+		{"no longer relevant", obs("13", t0, 99, false, false), facts.FactsChanged, 0, false},
+		{"older relevant after the newest matched nothing", obs("12", t0, 99, false, true), facts.Unchanged, 0, false},
+	})
 }
 
-func TestVersionsByLastUpdated(t *testing.T) {
+// TestUnversionedOrder: without versionId or lastUpdated, arrival decides,
+// so a redelivered or replayed older message never brings old content back.
+func TestUnversionedOrder(t *testing.T) {
+	walk(t, []step{
+		{"first", arrived(10, 1.1, true), facts.FactsChanged, 1.1, true},
+		{"corrected", arrived(20, 1.6, true), facts.FactsChanged, 1.6, true},
+		{"corrected again", arrived(30, 2.0, true), facts.FactsChanged, 2.0, true},
+		{"redelivered second", arrived(20, 1.6, true), facts.Unchanged, 2.0, true},
+		{"redelivered first", arrived(10, 1.1, true), facts.Unchanged, 2.0, true},
+	})
+}
+
+// TestNewestFirstMatchingNothing: the newest version arrives first and no
+// trial reads it; the older relevant one arriving later must not win.
+func TestNewestFirstMatchingNothing(t *testing.T) {
+	walk(t, []step{
+		{"newest, irrelevant", obs("2", t0, 3, false, false), facts.EntryChanged, 0, false},
+		{"older, relevant", obs("1", t0, 1, false, true), facts.Unchanged, 0, false},
+	})
+}
+
+// TestReplayKeepsNewlyRelevant: a version first applied when no trial read
+// it is kept when it comes again relevant (a replay for a new trial), and
+// the same relevant version again changes nothing.
+func TestReplayKeepsNewlyRelevant(t *testing.T) {
+	walk(t, []step{
+		{"live, no trial reads it", arrived(7, 2.5, false), facts.EntryChanged, 0, false},
+		{"replayed for a new trial", arrived(7, 2.5, true), facts.FactsChanged, 2.5, true},
+		{"replayed again", arrived(7, 2.5, true), facts.Unchanged, 2.5, true},
+	})
+}
+
+// TestRetractionOfWhatWasNeverKept: a retraction that arrives before the
+// version it retracts is remembered, and the late version is then refused.
+func TestRetractionOfWhatWasNeverKept(t *testing.T) {
+	walk(t, []step{
+		{"retraction first", obs("2", t0.Add(time.Hour), 0, true, true), facts.EntryChanged, 0, false},
+		{"same retraction", obs("2", t0.Add(time.Hour), 0, true, true), facts.Unchanged, 0, false},
+		{"retracted version", obs("1", t0, 75, false, true), facts.Unchanged, 0, false},
+	})
+}
+
+func TestVersionsCompare(t *testing.T) {
 	cases := []struct {
 		a, b facts.Version
 		want int
@@ -82,7 +120,9 @@ func TestVersionsByLastUpdated(t *testing.T) {
 		{facts.Version{VersionID: "2"}, facts.Version{VersionID: "10"}, -1},
 		{facts.Version{VersionID: "a", LastUpdated: t0.Add(time.Second)}, facts.Version{VersionID: "b", LastUpdated: t0}, 1},
 		{facts.Version{VersionID: "2", LastUpdated: t0}, facts.Version{VersionID: "x", LastUpdated: t0.Add(time.Hour)}, -1},
-		{facts.Version{}, facts.Version{LastUpdated: t0}, -1},
+		{facts.Version{Arrival: 9}, facts.Version{LastUpdated: t0}, -1},
+		{facts.Version{VersionID: "3", Arrival: 1}, facts.Version{VersionID: "3", Arrival: 2}, -1},
+		{facts.Version{LastUpdated: t0, Arrival: 9}, facts.Version{LastUpdated: t0, Arrival: 2}, 1},
 		{facts.Version{}, facts.Version{}, 0},
 	}
 	for _, c := range cases {
@@ -92,24 +132,68 @@ func TestVersionsByLastUpdated(t *testing.T) {
 	}
 }
 
-func TestIrrelevantIsNotStored(t *testing.T) {
+func TestIrrelevantKeepsOnlyItsEntry(t *testing.T) {
 	p := facts.NewPatient("Patient/p")
-	if p.Apply(obs("1", t0, 1, false)) {
-		t.Error("an observation no concept matches changed the store")
+	if got := p.Apply(obs("1", t0, 1, false, false)); got != facts.EntryChanged {
+		t.Errorf("an observation no trial reads: %v, want EntryChanged", got)
 	}
-	if len(p.Versions) != 0 || p.Size() != 0 {
-		t.Errorf("store keeps %d versions, %d facts of irrelevant data", len(p.Versions), p.Size())
+	if len(p.Entries) != 1 || p.Size() != 0 {
+		t.Errorf("store keeps %d entries, %d facts; want 1 and 0", len(p.Entries), p.Size())
+	}
+}
+
+// TestMedicationData: every medication record that counts as an exposure
+// marks the patient as having medication data, whether a trial reads the
+// drug or not; a not-taken one does not, and a retraction takes it back.
+func TestMedicationData(t *testing.T) {
+	start := t0.AddDate(0, -2, 0)
+	med := func(ref, status string, relevant bool) facts.Resource {
+		return facts.Resource{Patient: "Patient/p", Relevant: relevant, Medication: &facts.Medication{
+			Meta: facts.Meta{Ref: ref, Arrival: 1, Retracted: status == "entered-in-error"}, Status: status, Start: start}}
+	}
+	p := facts.NewPatient("Patient/p")
+	if p.Apply(med("MedicationStatement/omeprazole", "not-taken", false)) != facts.EntryChanged || !p.FirstMedicationStart().IsZero() {
+		t.Fatal("a not-taken statement counts as medication data")
+	}
+	if p.Apply(med("MedicationStatement/lisinopril", "active", false)) != facts.FactsChanged || !p.FirstMedicationStart().Equal(start) {
+		t.Fatalf("an active statement of a drug no trial reads: first start %v, want %v", p.FirstMedicationStart(), start)
+	}
+	retract := med("MedicationStatement/lisinopril", "entered-in-error", false)
+	retract.Medication.Arrival = 2
+	if p.Apply(retract) != facts.FactsChanged || !p.FirstMedicationStart().IsZero() {
+		t.Fatalf("after its retraction: first start %v, want none", p.FirstMedicationStart())
+	}
+}
+
+// TestTransfer: a newer version naming another patient moves the resource;
+// the older version arriving late at the first patient is refused there.
+func TestTransfer(t *testing.T) {
+	cond := func(patient, version string) facts.Resource {
+		return facts.Resource{Patient: patient, Relevant: true, Condition: &facts.Condition{
+			Meta: facts.Meta{Ref: "Condition/c1", VersionID: version}, Clinical: "active"}}
+	}
+	a, b := facts.NewPatient("Patient/a"), facts.NewPatient("Patient/b")
+	facts.Transfer(nil, a, cond("Patient/a", "1"))
+	fromChange, toChange := facts.Transfer(a, b, cond("Patient/b", "2"))
+	if fromChange != facts.FactsChanged || toChange != facts.FactsChanged || a.Holds("Condition/c1") || !b.Holds("Condition/c1") {
+		t.Fatalf("move: %v %v, a holds %v, b holds %v", fromChange, toChange, a.Holds("Condition/c1"), b.Holds("Condition/c1"))
+	}
+	if got := a.Apply(cond("Patient/a", "1")); got != facts.Unchanged || a.Holds("Condition/c1") {
+		t.Errorf("late older version at the first patient: %v, held %v", got, a.Holds("Condition/c1"))
+	}
+	if f, tc := facts.Transfer(b, a, cond("Patient/a", "1")); f != facts.Unchanged || tc != facts.Unchanged {
+		t.Errorf("an older version moving it back: %v %v", f, tc)
 	}
 }
 
 func TestPrune(t *testing.T) {
 	p := facts.NewPatient("Patient/p")
-	p.Apply(obs("1", t0, 1, false, "anc"))
-	if n := p.PruneObservations(t0); n != 0 {
-		t.Errorf("pruned %d observations effective at the horizon", n)
+	p.Apply(obs("1", t0, 1, false, true))
+	if dropped := p.PruneObservations(t0); len(dropped) != 0 {
+		t.Errorf("pruned %v, effective at the horizon", dropped)
 	}
-	if n := p.PruneObservations(t0.Add(time.Nanosecond)); n != 1 || len(p.Versions) != 0 {
-		t.Errorf("pruned %d, %d versions left; want 1 and 0", n, len(p.Versions))
+	if dropped := p.PruneObservations(t0.Add(time.Nanosecond)); len(dropped) != 1 || len(p.Entries) != 0 || p.Size() != 0 {
+		t.Errorf("pruned %v, %d entries and %d facts left; want 1, 0 and 0", dropped, len(p.Entries), p.Size())
 	}
 }
 
