@@ -34,7 +34,11 @@ type authenticator struct {
 
 // dummyHash is compared against for an unknown user, so that the time taken
 // does not tell which users exist.
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("trialscout"), bcrypt.DefaultCost)
+// It is made on first use, not when the program starts.
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("trialscout"), bcrypt.DefaultCost)
+	return h
+})
 
 func newAuthenticator(c Config) (*authenticator, error) {
 	a := &authenticator{token: []byte(c.Token), tokenUser: c.TokenUser, macKey: randomBytes(32), verified: map[string][]byte{}}
@@ -81,7 +85,7 @@ func (a *authenticator) password(user, pass string) bool {
 	}
 	hash, ok := a.users[user]
 	if !ok {
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(pass)) //nolint:errcheck // only to take the same time
+		bcrypt.CompareHashAndPassword(dummyHash(), []byte(pass)) //nolint:errcheck // only to take the same time
 		return false
 	}
 	if bcrypt.CompareHashAndPassword(hash, []byte(pass)) != nil {
