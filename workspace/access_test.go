@@ -302,3 +302,22 @@ func TestSetUser(t *testing.T) {
 		}
 	}
 }
+
+func TestServeOwnListener(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	rm := NewReadModel(nil)
+	s, _ := NewServer(Config{Addr: busy.Addr().String()}, rm, &fakeRecorder{}, zap.NewNop())
+	if err := s.Serve(context.Background()); err == nil || !strings.HasPrefix(err.Error(), "ui_addr: listen tcp") {
+		t.Errorf("port in use: %v", err)
+	}
+	s, _ = NewServer(Config{Addr: "127.0.0.1:0"}, rm, &fakeRecorder{}, zap.NewNop())
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	if err := s.Serve(ctx); err != nil {
+		t.Errorf("Serve after its context ended: %v", err)
+	}
+}

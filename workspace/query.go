@@ -192,14 +192,18 @@ func (q WorklistQuery) normalised() WorklistQuery {
 }
 
 func (tv *trialView) row(e *entry) Row {
-	r := Row{Patient: e.patient, Status: e.status, AsOf: e.ev.AsOf, ValidUntil: e.ev.ValidUntil}
+	r := Row{Patient: e.patient, Status: e.status, AsOf: e.ev.AsOf, ValidUntil: copyTime(e.ev.ValidUntil)}
 	switch e.status {
 	case evaluator.Candidate, Eligible:
 		r.Open = tv.openCriteria(e)
 	case evaluator.Incomplete:
-		r.Unknowns, r.Obtain = e.unknowns, e.obtain
+		r.Unknowns, r.Obtain = e.unknowns, slices.Clone(e.obtain)
 	case evaluator.Ineligible:
-		r.RuledOutBy = e.ruledOutBy()
+		if c := e.ruledOutBy(); c != nil {
+			out := *c
+			out.Evidence = slices.Clone(c.Evidence)
+			r.RuledOutBy = &out
+		}
 	}
 	return r
 }
@@ -342,12 +346,12 @@ func (rm *ReadModel) Patient(id string) (PatientView, bool) {
 
 func patientTrial(tv *trialView, e *entry) PatientTrial {
 	pt := PatientTrial{Trial: e.ev.Trial, Title: e.ev.Trial, Status: e.status, AsOf: e.ev.AsOf,
-		ValidUntil: e.ev.ValidUntil, Obtain: e.obtain, Criteria: make([]CriterionView, 0, len(e.ev.Criteria))}
+		ValidUntil: copyTime(e.ev.ValidUntil), Obtain: slices.Clone(e.obtain), Criteria: make([]CriterionView, 0, len(e.ev.Criteria))}
 	if tv != nil && tv.def.Title != "" {
 		pt.Title = tv.def.Title
 	}
 	for _, c := range e.ev.Criteria {
-		cv := CriterionView{ID: c.ID, Kind: c.Kind, Result: c.Result, Reason: c.Reason, Evidence: c.Evidence,
+		cv := CriterionView{ID: c.ID, Kind: c.Kind, Result: c.Result, Reason: c.Reason, Evidence: slices.Clone(c.Evidence),
 			Automated: true, InFavour: inFavour(c.Kind, c.Result), RulesOut: against(c.Kind, c.Result)}
 		if cv.Evidence == nil {
 			cv.Evidence = []string{}
@@ -358,7 +362,7 @@ func patientTrial(tv *trialView, e *entry) PatientTrial {
 				cv.Text, cv.Automated = def.Text, def.Review == ""
 			}
 			if c.Result == evaluator.Unknown {
-				cv.Obtain = tv.obtain.Items(c.ID, c.Reason)
+				cv.Obtain = slices.Clone(tv.obtain.Items(c.ID, c.Reason))
 			}
 		}
 		pt.Criteria = append(pt.Criteria, cv)
@@ -398,4 +402,12 @@ func (rm *ReadModel) criterion(trial, id string) (evaluator.Criterion, bool) {
 		return evaluator.Criterion{}, false
 	}
 	return tv.def.Criteria[i], true
+}
+
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	c := *t
+	return &c
 }

@@ -51,7 +51,9 @@ func NewReadModel(trials []evaluator.Trial) *ReadModel {
 
 // Put replaces a patient's evaluations with ps: the old ones' contribution to
 // the counts, funnel and worklists is taken out and the new one's added. A
-// trial missing from ps no longer lists the patient.
+// trial missing from ps no longer lists the patient. The model keeps ps's
+// evaluations: the caller must not modify them afterwards. What the query
+// methods return is the caller's own.
 func (rm *ReadModel) Put(ps PatientState) {
 	entries := make([]*entry, 0, len(ps.Evaluations))
 	for _, ev := range ps.Evaluations {
