@@ -232,6 +232,12 @@ type Unlock struct {
 	Sets []UnlockSet `json:"sets"`
 }
 
+// setCount is a combination of missing facts as the read model keys it.
+type setCount struct {
+	key     string
+	n, size int
+}
+
 // UnlockItem is one missing fact.
 type UnlockItem struct {
 	Obtain string `json:"obtain"`
@@ -255,23 +261,26 @@ func (rm *ReadModel) Unlock(trial string, limit int) (Unlock, error) {
 		return Unlock{}, ErrUnknownTrial
 	}
 	u := Unlock{Trial: tv.def.ID, Title: tv.def.Title, Incomplete: tv.counts[evaluator.Incomplete],
-		Items: make([]UnlockItem, 0, len(tv.missing)), Sets: make([]UnlockSet, 0, len(tv.sets))}
+		Items: make([]UnlockItem, 0, len(tv.missing)), Sets: []UnlockSet{}}
 	for item, n := range tv.missing {
 		u.Items = append(u.Items, UnlockItem{Obtain: item, Only: tv.sets[item], Blocks: n})
 	}
 	slices.SortFunc(u.Items, func(a, b UnlockItem) int {
 		return cmp.Or(cmp.Compare(b.Only, a.Only), cmp.Compare(b.Blocks, a.Blocks), cmp.Compare(a.Obtain, b.Obtain))
 	})
+	sets := make([]setCount, 0, len(tv.sets))
 	for key, n := range tv.sets {
-		u.Sets = append(u.Sets, UnlockSet{Missing: strings.Split(key, "\x1f"), Patients: n})
+		sets = append(sets, setCount{key: key, n: n, size: strings.Count(key, "\x1f") + 1})
 	}
-	slices.SortFunc(u.Sets, func(a, b UnlockSet) int {
-		return cmp.Or(cmp.Compare(b.Patients, a.Patients), cmp.Compare(len(a.Missing), len(b.Missing)),
-			slices.Compare(a.Missing, b.Missing))
+	slices.SortFunc(sets, func(a, b setCount) int {
+		return cmp.Or(cmp.Compare(b.n, a.n), cmp.Compare(a.size, b.size), cmp.Compare(a.key, b.key))
 	})
 	if limit > 0 {
 		u.Items = u.Items[:min(limit, len(u.Items))]
-		u.Sets = u.Sets[:min(limit, len(u.Sets))]
+		sets = sets[:min(limit, len(sets))]
+	}
+	for _, s := range sets {
+		u.Sets = append(u.Sets, UnlockSet{Missing: strings.Split(s.key, "\x1f"), Patients: s.n})
 	}
 	return u, nil
 }
