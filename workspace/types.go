@@ -56,6 +56,8 @@ type DecisionRecorder interface {
 	Record(ctx context.Context, d Decision) error
 }
 
+var _ DecisionRecorder = RecorderFunc(nil)
+
 // RecorderFunc adapts a function to DecisionRecorder.
 type RecorderFunc func(ctx context.Context, d Decision) error
 
