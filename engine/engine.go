@@ -54,6 +54,9 @@ func New(trials []evaluator.Trial, opts ...Option) (*Evaluator, error) {
 type Input struct {
 	Name string
 	R    io.Reader
+	// Source is the base URL of the FHIR server the input came from; ""
+	// for the local source (fhirmap.Position.Source).
+	Source string
 }
 
 // Outcome is what a run produced.
@@ -76,13 +79,11 @@ type Outcome struct {
 func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Patient {
 	pop := newPopulation()
 	for _, in := range inputs {
-		results, err := e.mapper.Read(in.R, in.Name)
+		err := e.mapper.ReadInput(in.R, fhirmap.Position{File: in.Name, Source: in.Source}, func(r fhirmap.Result) {
+			e.apply(pop, r, out)
+		})
 		if err != nil {
 			out.Unreadable = append(out.Unreadable, fmt.Errorf("%s: %w", in.Name, err))
-			continue
-		}
-		for _, r := range results {
-			e.apply(pop, r, out)
 		}
 	}
 	return pop.patients

@@ -254,3 +254,34 @@ func TestRecordsDatedAhead(t *testing.T) {
 		})
 	}
 }
+
+// TestDeceased: a deceased patient is ineligible whatever the criteria say,
+// with the date in the status reason; a death dated ahead counts from then.
+func TestDeceased(t *testing.T) {
+	prog := program(t)
+	cases := []struct {
+		name       string
+		deceased   bool
+		at         time.Time
+		wantStatus evaluator.Status
+		wantReason string
+	}{
+		{"alive", false, time.Time{}, evaluator.Candidate, ""},
+		{"deceasedBoolean", true, time.Time{}, evaluator.Ineligible, "deceased (Patient/t): never a candidate"},
+		{"deceasedDateTime", true, daysBefore(3), evaluator.Ineligible, "deceased on 2026-10-29 (Patient/t): never a candidate"},
+		{"deceasedDateTime ahead", true, asOf.AddDate(0, 0, 2), evaluator.Candidate, ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := base()
+			b.p.Demographics.Deceased, b.p.Demographics.DeceasedAt = tc.deceased, tc.at
+			ev := prog.Evaluate(b.p, asOf)
+			if ev.Status != tc.wantStatus || ev.StatusReason != tc.wantReason {
+				t.Errorf("status %s (%q), want %s (%q)", ev.Status, ev.StatusReason, tc.wantStatus, tc.wantReason)
+			}
+			if tc.name == "deceasedDateTime ahead" && (ev.ValidUntil == nil || !ev.ValidUntil.Equal(tc.at)) {
+				t.Errorf("valid_until %v, want the date of death %s", ev.ValidUntil, tc.at)
+			}
+		})
+	}
+}

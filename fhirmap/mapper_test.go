@@ -411,3 +411,27 @@ func TestNDJSONBadLine(t *testing.T) {
 		t.Errorf("error %q does not start with the file and line", msg)
 	}
 }
+
+func TestDeceasedMapped(t *testing.T) {
+	m := newTestMapper(t, Options{})
+	cases := []struct {
+		body     string
+		deceased bool
+		at       string
+	}{
+		{`{"resourceType":"Patient","id":"a"}`, false, ""},
+		{`{"resourceType":"Patient","id":"a","deceasedBoolean":false}`, false, ""},
+		{`{"resourceType":"Patient","id":"a","deceasedBoolean":true}`, true, ""},
+		{`{"resourceType":"Patient","id":"a","deceasedDateTime":"2026-10-03"}`, true, "2026-10-03T00:00:00Z"},
+	}
+	for _, c := range cases {
+		rs := m.Map([]byte(c.body), Position{File: "p.json"})
+		if len(rs) != 1 || rs[0].Fact == nil {
+			t.Fatalf("%s: %+v", c.body, rs)
+		}
+		d := rs[0].Fact.Demographics
+		if d.Deceased != c.deceased || (c.at == "" && !d.DeceasedAt.IsZero()) || (c.at != "" && !d.DeceasedAt.Equal(utc(c.at))) {
+			t.Errorf("%s: deceased %v at %v, want %v at %q", c.body, d.Deceased, d.DeceasedAt, c.deceased, c.at)
+		}
+	}
+}

@@ -31,6 +31,13 @@ func (m *Mapper) Read(r io.Reader, file string) ([]Result, error) {
 // objects is read as NDJSON too, so that one bad first line does not
 // condemn a file of good ones.
 func (m *Mapper) ReadFunc(r io.Reader, file string, fn func(Result)) error {
+	return m.ReadInput(r, Position{File: file}, fn)
+}
+
+// ReadInput is ReadFunc for input from a source other than the local one
+// (at.Source; at.File names the input).
+func (m *Mapper) ReadInput(r io.Reader, at Position, fn func(Result)) error {
+	file := at.File
 	br := bufio.NewReaderSize(r, 64<<10)
 	lr := &lineReader{br: br, max: m.opts.MaxDocumentBytes}
 	first, err := lr.nonBlank()
@@ -38,16 +45,16 @@ func (m *Mapper) ReadFunc(r io.Reader, file string, fn func(Result)) error {
 	case err != nil && !errors.Is(err, io.EOF):
 		return fmt.Errorf("%s: %w", file, err)
 	case first.text == nil:
-		return &Error{Pos: Position{File: file}, Err: failf(ErrNotJSON, "empty input")}
+		return &Error{Pos: at, Err: failf(ErrNotJSON, "empty input")}
 	case isNDJSONName(file):
-		return m.readLines(lr, first, file, fn)
+		return m.readLines(lr, first, at, fn)
 	case first.tooLong > 0:
-		fn(rejected(Position{File: file}, "", "", failf(ErrTooLarge, "document of more than %s", sizeString(first.tooLong))))
+		fn(rejected(at, "", "", failf(ErrTooLarge, "document of more than %s", sizeString(first.tooLong))))
 		return nil
 	case json.Valid(trimBOM(first.text)) && !lr.atEOF():
-		return m.readLines(lr, first, file, fn)
+		return m.readLines(lr, first, at, fn)
 	}
-	return m.readDocument(br, first, file, fn)
+	return m.readDocument(br, first, at, fn)
 }
 
 func isNDJSONName(file string) bool {
@@ -56,7 +63,8 @@ func isNDJSONName(file string) bool {
 }
 
 // readDocument reads the rest of a one-document file and maps it.
-func (m *Mapper) readDocument(br *bufio.Reader, head line, file string, fn func(Result)) error {
+func (m *Mapper) readDocument(br *bufio.Reader, head line, at Position, fn func(Result)) error {
+	file := at.File
 	limit := int64(m.opts.MaxDocumentBytes) + 1 - int64(len(head.text))
 	rest, err := io.ReadAll(io.LimitReader(br, max(limit, 0)))
 	if err != nil {
@@ -65,14 +73,14 @@ func (m *Mapper) readDocument(br *bufio.Reader, head line, file string, fn func(
 	data := append(head.text, rest...)
 	switch {
 	case len(data) > m.opts.MaxDocumentBytes:
-		fn(rejected(Position{File: file}, "", "", failf(ErrTooLarge, "document of more than %s", sizeString(m.opts.MaxDocumentBytes))))
+		fn(rejected(at, "", "", failf(ErrTooLarge, "document of more than %s", sizeString(m.opts.MaxDocumentBytes))))
 	case !json.Valid(trimBOM(data)) && looksLikeNDJSON(data):
 		// Count lines from where the document began, after blank ones.
 		lr := &lineReader{br: bufio.NewReader(bytes.NewReader(data)), max: m.opts.MaxDocumentBytes, n: head.n - 1}
 		first, _ := lr.nonBlank()
-		return m.readLines(lr, first, file, fn)
+		return m.readLines(lr, first, at, fn)
 	default:
-		m.mapDocument(data, Position{File: file}, fn)
+		m.mapDocument(data, at, fn)
 	}
 	return nil
 }
@@ -91,9 +99,11 @@ func looksLikeNDJSON(data []byte) bool {
 }
 
 // readLines maps each non-blank line as a document, positioned by line.
-func (m *Mapper) readLines(lr *lineReader, l line, file string, fn func(Result)) error {
+func (m *Mapper) readLines(lr *lineReader, l line, at Position, fn func(Result)) error {
+	file := at.File
 	for l.text != nil {
-		pos := Position{File: file, Line: l.n}
+		pos := at
+		pos.Line = l.n
 		if l.tooLong > 0 {
 			fn(rejected(pos, "", "", failf(ErrTooLarge, "line of more than %s", sizeString(l.tooLong))))
 		} else {

@@ -16,22 +16,25 @@ const maxConflicts = 16
 
 // applyPatient applies facts to one patient's record and, when decide,
 // re-decides the trials for every record whose facts changed; then it
-// writes the records (with the events in their outboxes) and the resource
-// index in one atomic batch, and publishes the events. A resource whose
-// newer version names this patient is taken from the patient that held it,
-// in the same batch. A conflicting concurrent write re-reads and
-// re-applies.
+// writes what changed and publishes the events. A resource whose newer
+// version names this patient is taken from the patient that held it. A
+// conflicting concurrent write re-reads and re-applies.
 func (w *Worker) applyPatient(ctx context.Context, patient string, resources []facts.Resource, trigger string, decide bool) error {
 	for range maxConflicts {
 		ch, err := w.applyOnce(ctx, patient, resources)
 		if err != nil {
 			return err
 		}
+		if ch.own.stale && len(resources) > 0 {
+			// Facts ahead of the decisions: a writer stopped between its
+			// writes. Decide again now.
+			ch.changed[ch.own], ch.causes[ch.own] = true, resources[len(resources)-1].Meta().Ref
+		}
 		if len(ch.changed) == 0 { // nothing new: a redelivery
 			for _, rec := range ch.others {
 				w.store.release(rec)
 			}
-			err := w.publishOutboxes(ctx, []*record{ch.own}) // a crashed writer's events
+			err := w.publishOutboxes(ctx, []*record{ch.own}) // a stopped writer's events
 			w.store.release(ch.own)
 			return err
 		}
@@ -44,8 +47,8 @@ func (w *Worker) applyPatient(ctx context.Context, patient string, resources []f
 		for _, rec := range recs {
 			w.tidy(rec)
 		}
-		err = w.store.commit(ctx, recs, ch.indexWrites())
-		if errors.Is(err, errConflict) || errors.Is(err, errTooBusy) {
+		err = ch.commit(ctx, recs)
+		if errors.Is(err, errConflict) {
 			w.metrics.conflicts.Inc()
 			continue
 		}
@@ -60,6 +63,38 @@ func (w *Worker) applyPatient(ctx context.Context, patient string, resources []f
 		return err
 	}
 	return fmt.Errorf("%s: %d concurrent updates in a row", patientKey(patient), maxConflicts)
+}
+
+// commit writes a change in an order that a stop at any point leaves
+// consistent, as a redelivery finds it: the records a resource leaves
+// first; then the index entries naming this patient as holder; then this
+// patient's record; then the index entries of resources nobody holds any
+// more. A stale index entry only costs a look at a record that no longer
+// holds the resource.
+func (ch *change) commit(ctx context.Context, recs []*record) error {
+	s := ch.w.store
+	for _, rec := range recs[1:] {
+		if err := s.commit(ctx, rec); err != nil {
+			return err
+		}
+	}
+	for _, pass := range []bool{true, false} {
+		for ref, ix := range ch.index {
+			if ix.now == ix.holder || (ix.now != "") != pass {
+				continue
+			}
+			if err := s.setHolder(ctx, ref, ix.now, ix.rev); err != nil {
+				s.cache.drop(ch.own.key)
+				return err
+			}
+		}
+		if pass {
+			if err := s.commit(ctx, recs[0]); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // change is one patient's work in progress: its record, the records of
@@ -147,7 +182,7 @@ func (ch *change) note(rec *record, ref string, c facts.Change) {
 	if rec == nil || c == facts.Unchanged {
 		return
 	}
-	rec.touched(ref)
+	rec.touched(ref, c)
 	ch.changed[rec] = true
 	if c == facts.FactsChanged {
 		ch.causes[rec] = ref
@@ -191,10 +226,6 @@ func (ch *change) records() []*record {
 			ch.w.store.release(rec)
 		}
 	}
-	if !ch.changed[ch.own] && len(out) > 1 {
-		out = out[1:]
-		ch.w.store.release(ch.own)
-	}
 	return out
 }
 
@@ -206,22 +237,11 @@ func (ch *change) giveBack() {
 	}
 }
 
-// indexWrites lists the index entries that changed.
-func (ch *change) indexWrites() []kvWrite {
-	var out []kvWrite
-	for ref, ix := range ch.index {
-		if ix.now != ix.holder {
-			out = append(out, indexWrite(ref, ix.now, ix.rev))
-		}
-	}
-	return out
-}
-
 // tidy forgets what no evaluation can read any more, and spreads a grown
 // record over more buckets.
 func (w *Worker) tidy(rec *record) {
 	for _, ref := range rec.facts.PruneObservations(w.eng.Horizon(w.now().UTC())) {
-		rec.touched(ref)
+		rec.touched(ref, facts.FactsChanged)
 	}
 	rec.grow()
 }
@@ -230,26 +250,22 @@ func (w *Worker) tidy(rec *record) {
 // is its Nats-Msg-Id, so a repeat is dropped by the stream), then clears
 // the outboxes.
 func (w *Worker) publishOutboxes(ctx context.Context, recs []*record) error {
-	var sent []*record
 	for _, rec := range recs {
-		if rec == nil || len(rec.outbox) == 0 {
+		if rec == nil || len(rec.head.Outbox) == 0 {
 			continue
 		}
-		for _, e := range rec.outbox {
+		for _, e := range rec.head.Outbox {
 			if err := w.publishEvent(ctx, e); err != nil {
 				return err
 			}
 		}
-		rec.outbox, rec.outboxDirty = nil, true
-		sent = append(sent, rec)
-	}
-	if len(sent) == 0 {
-		return nil
-	}
-	if err := w.store.commit(ctx, sent, nil); err != nil {
-		// The events are out; a stale outbox is published again under the
-		// same ids by the next writer, and the stream drops the repeats.
-		w.log.Warn("could not clear outbox", zap.String("patient_key", sent[0].key), zap.Error(err))
+		rec.head.Outbox, rec.headDirty = nil, true
+		if err := w.store.commit(ctx, rec); err != nil {
+			// The events are out; a stale outbox is published again under
+			// the same ids by the next writer, and the stream drops the
+			// repeats.
+			w.log.Warn("could not clear outbox", zap.String("patient_key", rec.key), zap.Error(err))
+		}
 	}
 	return nil
 }

@@ -17,7 +17,7 @@ func (w *Worker) decide(rec *record, trigger, cause string) {
 	for _, p := range w.eng.Programs() {
 		id, fp := p.Trial().ID, p.Fingerprint()
 		loaded[id] = true
-		prev := rec.evals[id]
+		prev := rec.head.Evaluations[id]
 		if active[id] != fp && (prev == nil || prev.Fingerprint != fp) {
 			continue
 		}
@@ -31,7 +31,7 @@ func (w *Worker) decide(rec *record, trigger, cause string) {
 func (w *Worker) decideTrial(rec *record, id, fp string, ev evaluator.Evaluation, trigger, cause string, now time.Time) {
 	w.metrics.evaluations.WithLabelValues(id).Inc()
 	var prev *evaluator.Evaluation
-	if se := rec.evals[id]; se != nil {
+	if se := rec.head.Evaluations[id]; se != nil {
 		prev = &se.Evaluation
 	}
 	if e, ok := statusEvent(prev, ev, trigger, cause, now); ok {

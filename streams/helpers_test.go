@@ -153,16 +153,27 @@ func (e *env) publishFiles(t *testing.T, files ...string) int {
 	return n
 }
 
-// drain waits until the worker has settled every input message.
+// drain waits until the worker has settled every input message: the
+// consumer's ack floor has reached the input stream's last message (a
+// consumer that has delivered nothing yet also reports nothing pending).
 func (e *env) drain(t *testing.T, cfg Config) {
 	t.Helper()
 	cfg = cfg.withDefaults()
+	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
-		c, err := e.js.Consumer(context.Background(), cfg.InputStream, cfg.Consumer)
+		s, err := e.js.Stream(ctx, cfg.InputStream)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sinfo, err := s.Info(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.js.Consumer(ctx, cfg.InputStream, cfg.Consumer)
 		if err == nil {
-			info, err := c.Info(context.Background())
-			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 {
+			info, err := c.Info(ctx)
+			if err == nil && info.AckFloor.Stream >= sinfo.State.LastSeq && info.NumAckPending == 0 {
 				return
 			}
 		}

@@ -22,7 +22,7 @@ type State struct {
 }
 
 func stateOf(r *record) *State {
-	return &State{Patient: r.head.Patient, Facts: r.facts, Evaluations: r.evals, Outbox: r.outbox, NextCheck: r.head.NextCheck}
+	return &State{Patient: r.head.Patient, Facts: r.facts, Evaluations: r.head.Evaluations, Outbox: r.head.Outbox, NextCheck: r.head.NextCheck}
 }
 
 // reader opens the state bucket for reading.
@@ -32,7 +32,7 @@ func reader(ctx context.Context, js jetstream.JetStream, cfg Config) (*stateStor
 	if err != nil {
 		return nil, fmt.Errorf("state bucket %s: %w (has the worker run against this server?)", cfg.StateBucket, err)
 	}
-	return &stateStore{kv: kv, nc: js.Conn(), bucket: cfg.StateBucket, cache: newRecordCache(1)}, nil
+	return &stateStore{kv: kv, bucket: cfg.StateBucket, cache: newRecordCache(1)}, nil
 }
 
 // ReadState returns a patient's stored record; found is false when the

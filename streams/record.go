@@ -2,6 +2,7 @@ package streams
 
 import (
 	"hash/fnv"
+	"slices"
 	"strconv"
 	"time"
 
@@ -9,19 +10,23 @@ import (
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
 
-// A patient's record is split over several keys of the state bucket, so
-// that what changes per event is written per event and a long history is
-// not (README, "What a record keeps"):
+// A patient's record is split over keys of the state bucket, so that what
+// a message changes is written and a long history is not (README, "What a
+// record keeps"):
 //
-//	p.<id>           head: schema, identity, next check, the layout of the rest
-//	p.<id>.f.<n>     facts, in buckets by a hash of the resource: the ones a
-//	                 message touches are written, not the whole history
-//	p.<id>.e         the last evaluation of each trial
-//	p.<id>.o         the outbox: events written and not yet known published
+//	p.<id>        head: identity, next check, each trial's last evaluation,
+//	              the outbox, and the generation of each bucket's facts the
+//	              evaluations were made from
+//	p.<id>.f.<n>  the facts and version entries of the patient's resources,
+//	              in buckets by a hash of the resource, each with the
+//	              generation of its facts
 //
-// Every change of a record writes its head, in one atomic batch with the
-// other keys it changes, each compare-and-set on its revision; so a head
-// read twice at one revision proves the keys read between belong together.
+// A message writes the bucket of each resource it changes and, when facts
+// changed (so decisions were made again), the head; each write is
+// compare-and-set on the key's revision. Buckets are written before the
+// head: a writer that stops in between leaves a bucket whose generation is
+// ahead of the head's, and whoever reads the record next decides again.
+// A resource no trial reads changes only its entry, one bucket write.
 const (
 	schemaVersion = 2
 	// bucketTarget is how many resources a fact bucket holds on average
@@ -30,17 +35,28 @@ const (
 	bucketTarget = 64
 )
 
-// head is the first key of a record: small, and read on every message.
+// head is the first key of a record: read on every message.
 type head struct {
 	// NextCheck is the earliest valid_until of the record's evaluations;
-	// first, so that the schedule reads it without decoding the rest.
+	// first, so that the schedule reads it before the rest.
 	NextCheck *time.Time `json:"next_check"`
 	Schema    int        `json:"schema"`
 	Patient   string     `json:"patient"`
-	// Buckets is how many fact buckets there are (a power of two).
-	Buckets int `json:"buckets"`
-	// Outbox is how many events the outbox holds.
-	Outbox int `json:"outbox,omitempty"`
+	// Buckets is how many fact buckets there are (a power of two); Gens is,
+	// per bucket, the generation of its facts the evaluations saw.
+	Buckets int      `json:"buckets"`
+	Gens    []uint64 `json:"gens"`
+	// Evaluations holds each trial's last evaluation, by trial id.
+	Evaluations map[string]*StoredEvaluation `json:"evaluations,omitempty"`
+	// Outbox holds events written and not yet known to be published.
+	Outbox []Event `json:"outbox,omitempty"`
+}
+
+// bucket is one fact bucket as stored.
+type bucket struct {
+	// Gen goes up whenever a fact in the bucket changes (not an entry).
+	Gen   uint64         `json:"gen"`
+	Facts *facts.Patient `json:"facts"`
 }
 
 // StoredEvaluation is a trial's last evaluation of a patient, with the
@@ -54,37 +70,35 @@ type StoredEvaluation struct {
 // record is one patient's state, decoded, with the revisions it was read
 // at. The worker changes it in place and writes the keys it changed.
 type record struct {
-	key     string // the head's key; the others extend it
+	key     string // the head's key; the buckets' extend it
 	head    head
 	headRev uint64 // 0: the record does not exist yet
 
 	facts *facts.Patient
-	// bucketRevs and bucketRefs are, per bucket, its revision and the
-	// resources in it; dirty marks the buckets to write.
+	// Per bucket: its revision, the generation of its facts, and the
+	// resources in it.
 	bucketRevs []uint64
+	bucketGens []uint64
 	bucketRefs []map[string]bool
-	dirty      map[int]bool
-
-	evals      map[string]*StoredEvaluation
-	evalsRev   uint64
-	evalsDirty bool
-
-	outbox      []Event
-	outboxRev   uint64
-	outboxDirty bool
+	// dirty marks the buckets to write; factDirty those whose facts
+	// changed (their generation goes up).
+	dirty     map[int]bool
+	factDirty map[int]bool
+	// headDirty: the head must be written (decisions, outbox, layout).
+	headDirty bool
+	// stale: some bucket's facts are ahead of the evaluations (a writer
+	// stopped between its writes); the next change decides again.
+	stale bool
 }
 
 func newRecord(patient string) *record {
-	r := &record{key: patientKey(patient), head: head{Schema: schemaVersion, Patient: patient, Buckets: 1},
-		facts: facts.NewPatient(patient), evals: map[string]*StoredEvaluation{}, dirty: map[int]bool{}}
-	r.bucketRevs = make([]uint64, 1)
-	r.bucketRefs = []map[string]bool{{}}
-	return r
+	return &record{key: patientKey(patient), head: head{Schema: schemaVersion, Patient: patient, Buckets: 1, Gens: []uint64{0},
+		Evaluations: map[string]*StoredEvaluation{}}, facts: facts.NewPatient(patient),
+		bucketRevs: make([]uint64, 1), bucketGens: make([]uint64, 1), bucketRefs: []map[string]bool{{}},
+		dirty: map[int]bool{}, factDirty: map[int]bool{}, headDirty: true}
 }
 
 func bucketKey(key string, i int) string { return key + ".f." + strconv.Itoa(i) }
-func evalsKey(key string) string         { return key + ".e" }
-func outboxKey(key string) string        { return key + ".o" }
 
 // bucketOf is the bucket of a resource among n (a power of two): doubling n
 // splits each bucket in two.
@@ -95,10 +109,17 @@ func bucketOf(ref string, n int) int {
 }
 
 // touched notes that a resource's entry or fact changed (or went): its
-// bucket is written with the record.
-func (r *record) touched(ref string) {
+// bucket is written, and its generation goes up when a fact changed.
+func (r *record) touched(ref string, c facts.Change) {
+	if c == facts.Unchanged {
+		return
+	}
 	i := bucketOf(ref, r.head.Buckets)
 	r.dirty[i] = true
+	if c == facts.FactsChanged {
+		r.factDirty[i] = true
+		r.headDirty = true
+	}
 	if _, ok := r.facts.Entries[ref]; ok {
 		r.bucketRefs[i][ref] = true
 	} else {
@@ -107,8 +128,13 @@ func (r *record) touched(ref string) {
 }
 
 // grow doubles the buckets while they hold more than bucketTarget
-// resources on average; every bucket is then written again.
+// resources on average. The new buckets are written, then the head with
+// the new count; an old bucket keeps its copies of the resources that
+// moved out until it is next written, and loads ignore them.
 func (r *record) grow() {
+	if r.headRev == 0 {
+		return // a record without a head keeps to bucket 0 (stateStore.headless)
+	}
 	n := r.head.Buckets
 	for len(r.facts.Entries) > bucketTarget*n {
 		n *= 2
@@ -118,55 +144,75 @@ func (r *record) grow() {
 	}
 	old := r.head.Buckets
 	r.head.Buckets = n
-	r.bucketRevs = append(r.bucketRevs, make([]uint64, n-old)...)
+	r.bucketRevs = append(r.bucketRevs, make([]uint64, n-old)...) // read by commit before writing
+	r.bucketGens = append(r.bucketGens, make([]uint64, n-old)...)
 	r.bucketRefs = make([]map[string]bool, n)
 	for i := range r.bucketRefs {
 		r.bucketRefs[i] = map[string]bool{}
-		r.dirty[i] = true
 	}
 	for ref := range r.facts.Entries {
 		r.bucketRefs[bucketOf(ref, n)][ref] = true
 	}
+	for i := old; i < n; i++ {
+		r.dirty[i], r.factDirty[i] = true, true
+	}
+	r.headDirty = true
 }
 
 // setEvaluation keeps a trial's new evaluation.
 func (r *record) setEvaluation(fingerprint string, ev evaluator.Evaluation) {
-	r.evals[ev.Trial] = &StoredEvaluation{Fingerprint: fingerprint, Evaluation: ev}
-	r.evalsDirty = true
+	r.head.Evaluations[ev.Trial] = &StoredEvaluation{Fingerprint: fingerprint, Evaluation: ev}
+	r.headDirty = true
 }
 
 // dropEvaluationsBut forgets the evaluations of trials not in keep (trials
 // no longer loaded).
 func (r *record) dropEvaluationsBut(keep func(trial string) bool) {
-	for id := range r.evals {
+	for id := range r.head.Evaluations {
 		if !keep(id) {
-			delete(r.evals, id)
-			r.evalsDirty = true
+			delete(r.head.Evaluations, id)
+			r.headDirty = true
 		}
 	}
 }
 
 // queue adds events to the outbox.
 func (r *record) queue(events ...Event) {
-	if len(events) == 0 {
-		return
+	if len(events) > 0 {
+		r.head.Outbox = append(r.head.Outbox, events...)
+		r.headDirty = true
 	}
-	r.outbox = append(r.outbox, events...)
-	r.outboxDirty = true
 }
 
-// changed reports whether anything but the head needs writing.
-func (r *record) changed() bool {
-	return len(r.dirty) > 0 || r.evalsDirty || r.outboxDirty || r.headRev == 0
-}
+// changed reports whether the record has anything to write.
+func (r *record) changed() bool { return len(r.dirty) > 0 || r.headDirty }
 
 // due is the earliest valid_until of the record's evaluations; zero if none.
 func (r *record) due() time.Time {
 	var due time.Time
-	for _, se := range r.evals {
+	for _, se := range r.head.Evaluations {
 		if v := se.Evaluation.ValidUntil; v != nil && (due.IsZero() || v.Before(due)) {
 			due = *v
 		}
 	}
 	return due
+}
+
+// dirtyBuckets lists the buckets to write, in order.
+func (r *record) dirtyBuckets() []int {
+	out := make([]int, 0, len(r.dirty))
+	for i := range r.dirty {
+		out = append(out, i)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// part is bucket i's content: its resources' entries and facts.
+func (r *record) part(i int) *facts.Patient {
+	refs := make([]string, 0, len(r.bucketRefs[i]))
+	for ref := range r.bucketRefs[i] {
+		refs = append(refs, ref)
+	}
+	return r.facts.Part(refs)
 }

@@ -412,8 +412,8 @@ func (w *Worker) decidePending(ctx context.Context, key string, r replayState) (
 			w.store.release(rec)
 			return false, nil
 		}
-		err = w.store.commit(ctx, []*record{rec}, nil)
-		if errors.Is(err, errConflict) || errors.Is(err, errTooBusy) {
+		err = w.store.commit(ctx, rec)
+		if errors.Is(err, errConflict) {
 			continue
 		}
 		if err != nil {
@@ -442,11 +442,11 @@ func (w *Worker) decideTrials(ctx context.Context, rec *record, r replayState) b
 	did := false
 	for _, p := range w.eng.Programs() {
 		id, fp := p.Trial().ID, p.Fingerprint()
-		if !pending[id] || (rec.evals[id] != nil && rec.evals[id].Fingerprint == fp) {
+		if !pending[id] || (rec.head.Evaluations[id] != nil && rec.head.Evaluations[id].Fingerprint == fp) {
 			continue
 		}
-		if rec.evals[id] == nil && legacy[id] != nil {
-			rec.evals[id] = legacy[id] // the upgrade's previous decision
+		if rec.head.Evaluations[id] == nil && legacy[id] != nil {
+			rec.head.Evaluations[id] = legacy[id] // the upgrade's previous decision
 		}
 		w.decideTrial(rec, id, fp, p.Evaluate(rec.facts, now), "trial:"+fp, replayCause, now)
 		did = true

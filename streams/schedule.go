@@ -164,8 +164,8 @@ func (w *Worker) reevaluate(ctx context.Context, patient string, due time.Time) 
 		}
 		w.decide(rec, trigger, "time")
 		w.tidy(rec)
-		err = w.store.commit(ctx, []*record{rec}, nil)
-		if errors.Is(err, errConflict) || errors.Is(err, errTooBusy) {
+		err = w.store.commit(ctx, rec)
+		if errors.Is(err, errConflict) {
 			w.metrics.conflicts.Inc()
 			continue
 		}

@@ -28,7 +28,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.
 		if err != nil {
 			return nil, fmt.Errorf("state bucket %s: %w", cfg.StateBucket, err)
 		}
-		return kv, atomicWrites(ctx, js, cfg.StateBucket, false)
+		return kv, nil
 	}
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
 		Bucket: cfg.StateBucket, Description: "trialscout: each patient's facts and evaluations", History: 1, Replicas: cfg.Replicas,
@@ -36,28 +36,7 @@ func Ensure(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.
 	if err != nil {
 		return nil, fmt.Errorf("state bucket %s: %w", cfg.StateBucket, err)
 	}
-	return kv, atomicWrites(ctx, js, cfg.StateBucket, true)
-}
-
-// atomicWrites makes sure the state bucket takes atomic batches: a record's
-// keys are written together (record.go). NATS server 2.12 or later.
-func atomicWrites(ctx context.Context, js jetstream.JetStream, bucket string, update bool) error {
-	s, err := js.Stream(ctx, "KV_"+bucket)
-	if err != nil {
-		return fmt.Errorf("state bucket %s: %w", bucket, err)
-	}
-	sc := s.CachedInfo().Config
-	if sc.AllowAtomicPublish {
-		return nil
-	}
-	if !update {
-		return fmt.Errorf("state bucket %s does not allow atomic batch writes and creating or changing streams is off: set allow_atomic on stream KV_%s (NATS server 2.12 or later)", bucket, bucket)
-	}
-	sc.AllowAtomicPublish = true
-	if _, err := js.UpdateStream(ctx, sc); err != nil {
-		return fmt.Errorf("state bucket %s: allowing atomic batch writes (NATS server 2.12 or later is needed): %w", bucket, err)
-	}
-	return nil
+	return kv, nil
 }
 
 // EnsureInput creates only the input stream, for publishers.

@@ -87,7 +87,7 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 		return nil, err
 	}
 	w.kv = kv
-	w.store = &stateStore{kv: kv, nc: w.js.Conn(), bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine}
+	w.store = &stateStore{kv: kv, bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine}
 	cons, err := w.js.CreateOrUpdateConsumer(reqCtx, w.cfg.InputStream, jetstream.ConsumerConfig{
 		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
 		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,

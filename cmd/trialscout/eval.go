@@ -15,7 +15,7 @@ import (
 
 func newEvalCommand() *cobra.Command {
 	var selectors []string
-	var asOf string
+	var asOf, source string
 	cmd := &cobra.Command{
 		Use:   "eval [--trial ID|FILE]... [--as-of TIME] FILE...",
 		Short: "Evaluate patients in FHIR R4 files (a resource, a Bundle or NDJSON; - is standard input)",
@@ -37,11 +37,12 @@ Rejected resources are reported on standard error with file, position and reason
 			if err != nil {
 				return usageError("eval: --as-of: %v", err)
 			}
-			return runEval(cmd, settings, selectors, at, args)
+			return runEval(cmd, settings, selectors, at, source, args)
 		},
 	}
 	cmd.Flags().StringArrayVar(&selectors, "trial", nil, "trial id or trial file to evaluate (repeatable; default: all loaded trials)")
 	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluation time: RFC 3339 or YYYY-MM-DD (midnight UTC); default now")
+	cmd.Flags().StringVar(&source, "source", "", "base URL of the FHIR server the files come from (their relative references belong to it); default the local source")
 	return cmd
 }
 
@@ -60,7 +61,7 @@ func parseAsOf(s string, now time.Time) (time.Time, error) {
 	return t, nil
 }
 
-func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.Time, files []string) error {
+func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.Time, source string, files []string) error {
 	loaded, err := config.LoadTrials(s.TrialsDir)
 	if err != nil {
 		return usageError("%v", err)
@@ -75,6 +76,9 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 	}
 	inputs, unopened, closeAll := openInputs(cmd.InOrStdin(), files)
 	defer closeAll()
+	for i := range inputs {
+		inputs[i].Source = source
+	}
 	out := ev.Run(inputs, at)
 	out.Unreadable = append(unopened, out.Unreadable...)
 	if err := writeNDJSON(cmd.OutOrStdout(), out); err != nil {
