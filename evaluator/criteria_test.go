@@ -285,3 +285,68 @@ func TestDeceased(t *testing.T) {
 		})
 	}
 }
+
+// decide records a person's decision on the BASE patient.
+func (b *builder) decide(trial, criterion, result, reason string, withdrawn bool) *builder {
+	b.p.Apply(facts.Resource{Patient: b.p.ID, Decision: &facts.Decision{
+		Meta:  facts.Meta{Ref: "Observation/d-" + criterion, Arrival: uint64(b.n + 100), Retracted: withdrawn},
+		Trial: trial, Criterion: criterion, Result: result, Reason: reason, By: "dr.x", At: daysBefore(1)}})
+	b.n++
+	return b
+}
+
+// TestDecisions: people's decisions take the place of criteria left to a
+// person, and can override an automated result (whose result stays in the
+// reason); a candidate with every such criterion decided in their favour
+// is eligible; a withdrawn decision, or one for another trial, counts for
+// nothing.
+func TestDecisions(t *testing.T) {
+	prog := program(t)
+	allFour := func(b *builder) {
+		b.decide("sle-refractory", "I1", "met", "consent signed", false).
+			decide("sle-refractory", "I8.dyspnea", "met", "grade 0", false).
+			decide("sle-refractory", "E9", "not_met", "lives nearby", false).
+			decide("sle-refractory", "E10", "not_met", "none", false)
+	}
+	cases := []struct {
+		name      string
+		change    func(*builder)
+		status    evaluator.Status
+		criterion string
+		result    evaluator.Result
+		reason    string
+	}{
+		{"three of four", func(b *builder) {
+			b.decide("sle-refractory", "I1", "met", "consent signed", false).
+				decide("sle-refractory", "I8.dyspnea", "met", "grade 0", false).
+				decide("sle-refractory", "E9", "not_met", "lives nearby", false)
+		}, evaluator.Candidate, "I1", evaluator.Met, "met: consent signed, recorded by dr.x on 2026-10-31"},
+		{"all four", allFour, evaluator.Eligible, "E10", evaluator.NotMet, "not_met: none, recorded by dr.x on 2026-10-31"},
+		{"investigator exclusion", func(b *builder) {
+			allFour(b)
+			b.decide("sle-refractory", "E10", "met", "poor adherence expected", false)
+		}, evaluator.Ineligible, "E10", evaluator.Met, "met: poor adherence expected, recorded by dr.x on 2026-10-31"},
+		{"override of an automated result", func(b *builder) {
+			allFour(b)
+			b.decide("sle-refractory", "I8.anc", "not_met", "sample haemolysed", false)
+		}, evaluator.Ineligible, "I8.anc", evaluator.NotMet,
+			"not_met: sample haemolysed, overridden by dr.x on 2026-10-31 (automated: met, ANC 3.2 10*9/L on 2026-10-26 >= 1.5)"},
+		{"withdrawn", func(b *builder) {
+			allFour(b)
+			b.decide("sle-refractory", "E10", "not_met", "none", true)
+		}, evaluator.Candidate, "E10", evaluator.Review, "the investigator judges any other reason not to enrol"},
+		{"another trial's", func(b *builder) { b.decide("other-trial", "I1", "met", "consent signed", false) },
+			evaluator.Candidate, "I1", evaluator.Review, "informed consent is taken by the study team"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			b := base()
+			tc.change(b)
+			ev := prog.Evaluate(b.p, asOf)
+			c := ev.Criterion(tc.criterion)
+			if ev.Status != tc.status || c.Result != tc.result || c.Reason != tc.reason {
+				t.Errorf("status %s, %s %s %q; want %s, %s %q", ev.Status, tc.criterion, c.Result, c.Reason, tc.status, tc.result, tc.reason)
+			}
+		})
+	}
+}

@@ -18,12 +18,18 @@ const maxValidityChecks = 16
 func (p *Program) Evaluate(pt *facts.Patient, asOf time.Time) Evaluation {
 	asOf = asOf.UTC()
 	ix := p.newIndex(pt, asOf)
+	ix.decided = p.decisions(pt)
 	c := p.newContext(pt, ix, asOf, false)
 	ev := Evaluation{Trial: p.trial.ID, Patient: pt.ID, AsOf: asOf, Criteria: make([]CriterionResult, 0, len(p.rules))}
 	due := make([]time.Time, len(p.rules))
 	for i, r := range p.rules {
 		n := len(c.next)
-		ev.Criteria = append(ev.Criteria, r.decide(c))
+		cr := r.decide(c)
+		if d := ix.decided[r.ID]; d != nil {
+			applyDecision(&cr, d)
+			c.next = c.next[:n] // a decision does not change with time
+		}
+		ev.Criteria = append(ev.Criteria, cr)
 		due[i] = earliest(c.next[n:])
 	}
 	ev.Status = statusOf(ev.Criteria)
@@ -210,7 +216,7 @@ func (p *Program) validUntil(pt *facts.Patient, ix *index, ev *Evaluation, next 
 func (p *Program) dueChanged(pt *facts.Patient, ix *index, ev *Evaluation, at time.Time, due []time.Time) bool {
 	var c *evalContext
 	for i, r := range p.rules {
-		if due[i].IsZero() || due[i].After(at) {
+		if due[i].IsZero() || due[i].After(at) || ix.decided[r.ID] != nil {
 			continue
 		}
 		if c == nil {
@@ -230,6 +236,9 @@ func (p *Program) recheck(pt *facts.Patient, ix *index, ev *Evaluation, at time.
 	c := p.newContext(pt, ix, at, true)
 	for i, r := range p.rules {
 		n := len(c.next)
+		if ix.decided[r.ID] != nil {
+			continue // decided by a person: the same at any time
+		}
 		if r.result(c) != ev.Criteria[i].Result {
 			return nil, true
 		}

@@ -16,8 +16,13 @@ const (
 // Status is a patient's standing for a trial.
 type Status string
 
-// The three statuses, in the contract's words.
+// The statuses, in the contract's words.
 const (
+	// Eligible: every criterion decided in the patient's favour, those
+	// left to a person included, by recorded decisions.
+	Eligible Status = "eligible"
+	// Candidate: every automatable criterion in the patient's favour, some
+	// still left to a person.
 	Candidate  Status = "candidate"
 	Incomplete Status = "incomplete"
 	Ineligible Status = "ineligible"
@@ -64,10 +69,11 @@ func (e Evaluation) Criterion(id string) *CriterionResult {
 }
 
 // statusOf applies the protocol's rule: any failed inclusion or met
-// exclusion rules the patient out; all decided in their favour (or left to
-// review) makes a candidate; anything else is incomplete.
+// exclusion rules the patient out; all decided in their favour makes them
+// eligible, or a candidate while some are left to a person; anything else
+// is incomplete.
 func statusOf(results []CriterionResult) Status {
-	complete := true
+	complete, waiting := true, false
 	for _, r := range results {
 		bad, good := NotMet, Met
 		if r.Kind == Exclusion {
@@ -76,13 +82,18 @@ func statusOf(results []CriterionResult) Status {
 		switch r.Result {
 		case bad:
 			return Ineligible
-		case good, Review:
+		case Review:
+			waiting = true
+		case good:
 		default:
 			complete = false
 		}
 	}
-	if complete {
+	switch {
+	case !complete:
+		return Incomplete
+	case waiting:
 		return Candidate
 	}
-	return Incomplete
+	return Eligible
 }

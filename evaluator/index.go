@@ -25,6 +25,8 @@ type index struct {
 	allergies  []read[*facts.Allergy]
 	meds       []read[*facts.Medication]
 	ingredient map[*facts.Medication][]string
+	// decided holds the people's decisions on the trial's criteria.
+	decided map[string]*facts.Decision
 }
 
 func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {

@@ -16,6 +16,9 @@ func (c *resCtx) observation(o *obspb.Observation) (*facts.Resource, error) {
 	if err != nil {
 		return nil, err
 	}
+	if isDecision(codings(o.GetCode())) {
+		return c.decision(o, patient)
+	}
 	status := enumCode(o.GetStatus())
 	fact := &facts.Observation{
 		Meta:           c.meta(o.GetMeta(), status == "entered-in-error"),

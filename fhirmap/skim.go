@@ -143,6 +143,10 @@ func (s *skimmer) stopped(concepts []string) bool {
 // component's (observation.go).
 func (s *skimmer) observation() *facts.Resource {
 	code := s.concept(s.f.Code)
+	if isDecision(code.Coding) {
+		s.ok = false // a person's decision: always read in full
+		return nil
+	}
 	concepts := s.v.MatchCodes(code.Coding)
 	var comps []struct {
 		Code concept `json:"code"`

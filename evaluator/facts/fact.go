@@ -179,6 +179,20 @@ type Allergy struct {
 	Severe bool `json:"severe,omitempty"`
 }
 
+// Decision is a person's decision on one criterion of one trial: a
+// criterion left to a person decided, or an automated result overridden
+// (with its reason). A later decision on the criterion replaces it (it is
+// the same resource, in a new version); a withdrawn one is retracted.
+type Decision struct {
+	Meta
+	Trial     string    `json:"trial"`
+	Criterion string    `json:"criterion"`
+	Result    string    `json:"result"` // "met" or "not_met"
+	Reason    string    `json:"reason"`
+	By        string    `json:"by"`
+	At        time.Time `json:"at,omitzero"`
+}
+
 // Demographics is what the rules read of the Patient resource.
 type Demographics struct {
 	Meta
@@ -206,6 +220,7 @@ type Resource struct {
 	Immunization *Immunization `json:"immunization,omitempty"`
 	Procedure    *Procedure    `json:"procedure,omitempty"`
 	Allergy      *Allergy      `json:"allergy,omitempty"`
+	Decision     *Decision     `json:"decision,omitempty"`
 }
 
 // Meta returns the identity of whichever fact r holds.
@@ -225,6 +240,8 @@ func (r Resource) Meta() Meta {
 		return r.Procedure.Meta
 	case r.Allergy != nil:
 		return r.Allergy.Meta
+	case r.Decision != nil:
+		return r.Decision.Meta
 	}
 	return Meta{}
 }
@@ -246,6 +263,8 @@ func (r Resource) SetArrival(a uint64) {
 		r.Procedure.Arrival = a
 	case r.Allergy != nil:
 		r.Allergy.Arrival = a
+	case r.Decision != nil:
+		r.Decision.Arrival = a
 	}
 }
 

@@ -16,6 +16,7 @@ type Patient struct {
 	Immunizations map[string]*Immunization `json:"immunizations,omitempty"`
 	Procedures    map[string]*Procedure    `json:"procedures,omitempty"`
 	Allergies     map[string]*Allergy      `json:"allergies,omitempty"`
+	Decisions     map[string]*Decision     `json:"decisions,omitempty"`
 	// Entries remember the last applied version of every resource of the
 	// patient, kept or not.
 	Entries map[string]Entry `json:"entries,omitempty"`
@@ -50,6 +51,9 @@ func (p *Patient) ensureMaps() {
 	}
 	if p.Allergies == nil {
 		p.Allergies = map[string]*Allergy{}
+	}
+	if p.Decisions == nil {
+		p.Decisions = map[string]*Decision{}
 	}
 	if p.Entries == nil {
 		p.Entries = map[string]Entry{}
@@ -127,13 +131,14 @@ func (p *Patient) applySame(r Resource, prev Entry) Change {
 }
 
 // Kept reports whether the store keeps a version's content: not retracted,
-// and read by some trial. Demographics and allergies are always kept: age
-// and allergy severity matter whatever the codes.
+// and read by some trial. Demographics, allergies and people's decisions are
+// always kept: age and allergy severity matter whatever the codes, and a
+// decision is made for a trial.
 func (r Resource) Kept() bool {
 	if r.Meta().Retracted {
 		return false
 	}
-	return r.Relevant || r.Demographics != nil || r.Allergy != nil
+	return r.Relevant || r.Demographics != nil || r.Allergy != nil || r.Decision != nil
 }
 
 // newEntry is the entry that applying r leaves.
@@ -209,6 +214,8 @@ func (r Resource) fact() any {
 		return r.Procedure
 	case r.Allergy != nil:
 		return r.Allergy
+	case r.Decision != nil:
+		return r.Decision
 	}
 	return nil
 }
@@ -235,6 +242,9 @@ func (p *Patient) fact(ref string) any {
 	if a := p.Allergies[ref]; a != nil {
 		return a
 	}
+	if d := p.Decisions[ref]; d != nil {
+		return d
+	}
 	return nil
 }
 
@@ -256,6 +266,8 @@ func (p *Patient) store(r Resource) {
 		p.Procedures[ref] = r.Procedure
 	case r.Allergy != nil:
 		p.Allergies[ref] = r.Allergy
+	case r.Decision != nil:
+		p.Decisions[ref] = r.Decision
 	}
 }
 
@@ -270,6 +282,7 @@ func (p *Patient) remove(ref string) {
 	delete(p.Immunizations, ref)
 	delete(p.Procedures, ref)
 	delete(p.Allergies, ref)
+	delete(p.Decisions, ref)
 }
 
 // setEntry records a resource's entry, keeping the medication summary
@@ -340,7 +353,7 @@ func compacted[V any](m map[string]V) map[string]V {
 // Size is the number of facts held, for metrics and benchmarks.
 func (p *Patient) Size() int {
 	n := len(p.Observations) + len(p.Conditions) + len(p.Medications) +
-		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies)
+		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies) + len(p.Decisions)
 	if p.Demographics != nil {
 		n++
 	}
@@ -386,6 +399,7 @@ func (p *Patient) Merge(q *Patient) {
 	mergeMap(p.Immunizations, q.Immunizations)
 	mergeMap(p.Procedures, q.Procedures)
 	mergeMap(p.Allergies, q.Allergies)
+	mergeMap(p.Decisions, q.Decisions)
 	p.memo = memo{}
 }
 
@@ -412,5 +426,7 @@ func (p *Patient) put(ref string, f any) {
 		p.Procedures[ref] = f
 	case *Allergy:
 		p.Allergies[ref] = f
+	case *Decision:
+		p.Decisions[ref] = f
 	}
 }
