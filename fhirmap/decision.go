@@ -142,12 +142,12 @@ func DecisionResource(d DecisionInput) ([]byte, string, error) {
 		"status": status,
 		"code": map[string]any{"coding": []any{map[string]any{"system": DecisionSystem, "code": decisionCode,
 			"display": "Decision on a trial eligibility criterion"}}, "text": "trial eligibility decision"},
-		"subject":           map[string]any{"reference": d.Patient},
-		"effectiveDateTime": at,
-		"performer":         []any{map[string]any{"display": d.By}},
+		"subject":              map[string]any{"reference": d.Patient},
+		"effectiveDateTime":    at,
+		"performer":            []any{map[string]any{"display": d.By}},
 		"valueCodeableConcept": map[string]any{"coding": []any{map[string]any{"system": DecisionResultSystem, "code": d.Result}}},
-		"note":              []any{map[string]any{"text": strings.TrimSpace(d.Reason)}},
-		"component":         []any{comp("trial", d.Trial), comp("criterion", d.Criterion)},
+		"note":                 []any{map[string]any{"text": strings.TrimSpace(d.Reason)}},
+		"component":            []any{comp("trial", d.Trial), comp("criterion", d.Criterion)},
 	}
 	data, err := json.Marshal(res)
 	return data, "Observation/" + id, err
