@@ -153,22 +153,25 @@ func (e *env) publishFiles(t *testing.T, files ...string) int {
 	return n
 }
 
-// drain waits until the worker has settled every input message.
+// drain waits until the worker has settled every input message: the
+// consumer's ack floor has reached the input stream's last message (see
+// Backlog). Counts alone are not enough: a consumer that has not yet
+// delivered anything reports nothing pending and nothing in hand.
 func (e *env) drain(t *testing.T, cfg Config) {
 	t.Helper()
-	cfg = cfg.withDefaults()
 	deadline := time.Now().Add(60 * time.Second)
+	var left uint64
+	var err error
 	for time.Now().Before(deadline) {
-		c, err := e.js.Consumer(context.Background(), cfg.InputStream, cfg.Consumer)
-		if err == nil {
-			info, err := c.Info(context.Background())
-			if err == nil && info.NumPending == 0 && info.NumAckPending == 0 {
-				return
-			}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		left, err = Backlog(ctx, e.js, cfg)
+		cancel()
+		if err == nil && left == 0 {
+			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("input not drained within 60s")
+	t.Fatalf("input not drained within 60s: %d messages left (%v)", left, err)
 }
 
 // events reads every event published so far.

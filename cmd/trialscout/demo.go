@@ -122,26 +122,24 @@ func sampleFiles(dir string) ([]string, error) {
 // eventPrinter prints events as they arrive and remembers the last status.
 type eventPrinter struct {
 	mu     sync.Mutex
-	count  int
-	last   time.Time
+	count  int // events received, printed or not
 	status map[string]string
 }
 
 func printEvents(ctx context.Context, js jetstream.JetStream, out io.Writer) (*eventPrinter, error) {
-	p := &eventPrinter{status: map[string]string{}, last: time.Now()}
+	p := &eventPrinter{status: map[string]string{}}
 	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return nil, err
 	}
 	_, err = c.Consume(func(m jetstream.Msg) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.count++
 		var e streams.Event
 		if err := json.Unmarshal(m.Data(), &e); err != nil {
 			return
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.count++
-		p.last = time.Now()
 		p.status[e.Patient+" "+e.Trial] = string(e.Status)
 		fmt.Fprintln(out, describeEvent(e))
 	})
@@ -181,23 +179,31 @@ func describeEvent(e streams.Event) string {
 	return line
 }
 
-// waitIdle returns once the worker has settled every input and no event has
-// arrived for a moment.
+// waitIdle returns once the worker has settled every input (the consumer's
+// ack floor has reached the input stream's last message) and the printer has
+// printed every event in the event stream.
 func waitIdle(ctx context.Context, js jetstream.JetStream, p *eventPrinter) {
 	for ctx.Err() == nil {
-		time.Sleep(100 * time.Millisecond)
-		c, err := js.Consumer(ctx, "FHIR", "trialscout")
-		if err != nil {
-			continue
-		}
-		info, err := c.Info(ctx)
-		p.mu.Lock()
-		quiet := time.Since(p.last) > 700*time.Millisecond
-		p.mu.Unlock()
-		if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && quiet {
+		if left, err := streams.Backlog(ctx, js, streams.Config{}); err == nil && left == 0 && p.printedAll(ctx, js) {
 			return
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// printedAll reports whether every event in the event stream is printed.
+func (p *eventPrinter) printedAll(ctx context.Context, js jetstream.JetStream) bool {
+	s, err := js.Stream(ctx, "ELIGIBILITY")
+	if err != nil {
+		return false
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return uint64(p.count) >= info.State.Msgs
 }
 
 func (p *eventPrinter) summary(out io.Writer) {
