@@ -144,7 +144,7 @@ func (e *env) publishFiles(t *testing.T, files ...string) int {
 			t.Fatalf("%s: %v", f, errs)
 		}
 		for _, p := range parts {
-			if err := PublishPart(context.Background(), e.js, p); err != nil {
+			if _, err := PublishPart(context.Background(), e.js, p); err != nil {
 				t.Fatal(err)
 			}
 			n++
