@@ -63,7 +63,7 @@ func runDemo(cmd *cobra.Command, s config.Settings, dir string, at time.Time) er
 	}
 	defer os.RemoveAll(store)
 	s.NATSURL, s.StoreDir = "", store
-	sess, err := connectOrEmbed(cmd.Context(), s, -1)
+	sess, err := connectOrEmbed(cmd.Context(), s, -1, nil)
 	if err != nil {
 		return err
 	}
