@@ -154,7 +154,13 @@ func logHandlers(log *zap.Logger) []nats.Option {
 			}
 			log.Warn("NATS error", fields...)
 		}),
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { log.Warn("disconnected from NATS; reconnecting", zap.Error(err)) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // closed on purpose (shutdown)
+				log.Info("disconnected from NATS")
+				return
+			}
+			log.Warn("disconnected from NATS; reconnecting", zap.Error(err))
+		}),
 		nats.ReconnectHandler(func(nc *nats.Conn) {
 			log.Info("reconnected to NATS", zap.String("url", config.RedactURLs(nc.ConnectedUrl())))
 		}),
