@@ -198,3 +198,18 @@ func TestRedactURLsHidesMalformed(t *testing.T) {
 		t.Errorf("URLSecrets of an escaped password = %q, want it unescaped too", got)
 	}
 }
+
+// TestExampleSettingsFile: the example in deploy/ loads, validates and
+// states the defaults.
+func TestExampleSettingsFile(t *testing.T) {
+	s, err := LoadSettings("../deploy/trialscout.example.yaml", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if s.String() != Defaults().String() {
+		t.Errorf("the example's values differ from the defaults:\n%s\n%s", s, Defaults())
+	}
+}
