@@ -2,10 +2,15 @@ package streams
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trialscout/trialscout/internal/testnats"
 )
 
 func streamLimits(t *testing.T, js jetstream.JetStream, name string) Limits {
@@ -98,5 +103,22 @@ func TestRetentionValidation(t *testing.T) {
 	cfg := Config{Retention: Retention{Events: Limits{MaxAge: time.Minute}}}
 	if err := cfg.Validate(); err == nil {
 		t.Error("an event stream keeping one minute, under the 10-minute duplicate window: no error")
+	}
+}
+
+// TestRetentionOverServerStorage: a server that cannot reserve a stream's
+// byte limit refuses the stream; the error says which settings to lower.
+func TestRetentionOverServerStorage(t *testing.T) {
+	srv := testnats.Start(t, &server.Options{Host: "127.0.0.1", Port: -1, JetStream: true, StoreDir: t.TempDir(),
+		JetStreamMaxStore: 1 << 30, NoSigs: true, NoLog: true})
+	nc, err := nats.Connect(srv.ClientURL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	js, _ := jetstream.New(nc)
+	_, err = Ensure(context.Background(), js, Config{}) // FHIR wants 4 GiB
+	if err == nil || !strings.Contains(err.Error(), "create stream FHIR") || !strings.Contains(err.Error(), "lower fhir_max_bytes") {
+		t.Errorf("Ensure on a 1 GiB server: %v", err)
 	}
 }
