@@ -73,7 +73,11 @@ func runDemo(cmd *cobra.Command, s config.Settings, dir string, at time.Time) er
 
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
-	w, err := streams.NewWorker(sess.js, eng, streams.Config{FetchWait: 100 * time.Millisecond}, streams.WithClock(func() time.Time { return at }))
+	// The store is temporary: small byte limits, which the server reserves
+	// on disk, keep the demo working on a machine with little free space.
+	small := streams.Limits{MaxBytes: 64 << 20}
+	cfg := streams.Config{FetchWait: 100 * time.Millisecond, Retention: streams.Retention{Input: small, Events: small, Rejected: small}}
+	w, err := streams.NewWorker(sess.js, eng, cfg, streams.WithClock(func() time.Time { return at }))
 	if err != nil {
 		return err
 	}
