@@ -48,7 +48,39 @@ type Settings struct {
 	// AckWait is how long a message may stay unacknowledged before NATS
 	// delivers it again (after a worker died holding it): 30s.
 	AckWait time.Duration `yaml:"ack_wait"`
+
+	// MaxDeliveries is how many times a message that keeps failing is
+	// delivered before it is copied to the rejected stream ("gave up after
+	// N deliveries: <last error>") and terminated: 10.
+	MaxDeliveries int `yaml:"max_deliveries"`
+	// RetryBackoff is the delay before the first redelivery of a message
+	// that failed; each next one doubles, up to RetryBackoffMax, and is
+	// jittered (between half and all of it): 2s and 5m.
+	RetryBackoff    time.Duration `yaml:"retry_backoff"`
+	RetryBackoffMax time.Duration `yaml:"retry_backoff_max"`
+	// StallAfter: /readyz fails when input is pending and no message has
+	// been settled (acknowledged, or set aside) for this long: 10m.
+	StallAfter time.Duration `yaml:"stall_after"`
+
+	// Retention of the streams (0: no limit). The worker sets these on the
+	// streams it creates, and on existing ones at start unless no_create.
+	FHIRMaxAge          Duration `yaml:"fhir_max_age"`          // 90d
+	FHIRMaxBytes        ByteSize `yaml:"fhir_max_bytes"`        // 4GiB
+	EligibilityMaxAge   Duration `yaml:"eligibility_max_age"`   // 365d
+	EligibilityMaxBytes ByteSize `yaml:"eligibility_max_bytes"` // 1GiB
+	RejectedMaxAge      Duration `yaml:"rejected_max_age"`      // 30d
+	RejectedMaxBytes    ByteSize `yaml:"rejected_max_bytes"`    // 256MiB
 }
+
+// The retention defaults; see the README (Operations) for the reasons.
+const (
+	DefaultFHIRMaxAge          = Duration(90 * 24 * time.Hour)
+	DefaultFHIRMaxBytes        = ByteSize(4 << 30)
+	DefaultEligibilityMaxAge   = Duration(365 * 24 * time.Hour)
+	DefaultEligibilityMaxBytes = ByteSize(1 << 30)
+	DefaultRejectedMaxAge      = Duration(30 * 24 * time.Hour)
+	DefaultRejectedMaxBytes    = ByteSize(256 << 20)
+)
 
 // String describes the settings without secrets.
 func (s Settings) String() string {
@@ -58,37 +90,21 @@ func (s Settings) String() string {
 		}
 		return "(set)"
 	}
-	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s",
-		RedactURLs(s.NATSURL), s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait)
-}
-
-// RedactURLs hides the secret of each URL in a comma-separated list: the
-// password of user:password@, or the whole of token@.
-func RedactURLs(s string) string {
-	parts := strings.Split(s, ",")
-	for i, p := range parts {
-		at := strings.LastIndex(p, "@")
-		if at < 0 {
-			continue
-		}
-		start := strings.Index(p, "://")
-		if start >= 0 && start < at {
-			start += len("://")
-		} else {
-			start = 0
-		}
-		if user, _, ok := strings.Cut(p[start:at], ":"); ok {
-			parts[i] = p[:start] + user + ":xxxxx" + p[at:]
-		} else {
-			parts[i] = p[:start] + "xxxxx" + p[at:]
-		}
-	}
-	return strings.Join(parts, ",")
+	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s"+
+		" max_deliveries=%d retry_backoff=%s retry_backoff_max=%s stall_after=%s"+
+		" fhir_max_age=%s fhir_max_bytes=%s eligibility_max_age=%s eligibility_max_bytes=%s rejected_max_age=%s rejected_max_bytes=%s",
+		RedactURLs(s.NATSURL), s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait,
+		s.MaxDeliveries, s.RetryBackoff, s.RetryBackoffMax, s.StallAfter,
+		s.FHIRMaxAge, s.FHIRMaxBytes, s.EligibilityMaxAge, s.EligibilityMaxBytes, s.RejectedMaxAge, s.RejectedMaxBytes)
 }
 
 // Defaults are the settings with nothing configured.
 func Defaults() Settings {
-	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464", Replicas: 1, AckWait: 30 * time.Second}
+	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464", Replicas: 1, AckWait: 30 * time.Second,
+		MaxDeliveries: 10, RetryBackoff: 2 * time.Second, RetryBackoffMax: 5 * time.Minute, StallAfter: 10 * time.Minute,
+		FHIRMaxAge: DefaultFHIRMaxAge, FHIRMaxBytes: DefaultFHIRMaxBytes,
+		EligibilityMaxAge: DefaultEligibilityMaxAge, EligibilityMaxBytes: DefaultEligibilityMaxBytes,
+		RejectedMaxAge: DefaultRejectedMaxAge, RejectedMaxBytes: DefaultRejectedMaxBytes}
 }
 
 // Environ returns the TRIALSCOUT_* variables of the process.
@@ -141,11 +157,71 @@ func (s *Settings) fields() map[string]*string {
 	}
 }
 
+// typed maps each setting that is not a plain string to how it is set
+// from text.
+func (s *Settings) typed() map[string]func(string) error {
+	duration := func(name string, d *time.Duration) func(string) error {
+		return func(v string) error {
+			x, err := ParseDuration(v)
+			if err != nil {
+				return fmt.Errorf("%s %w", name, err)
+			}
+			*d = x
+			return nil
+		}
+	}
+	days := func(name string, d *Duration) func(string) error {
+		return func(v string) error {
+			var x time.Duration
+			err := duration(name, &x)(v)
+			*d = Duration(x)
+			return err
+		}
+	}
+	size := func(name string, b *ByteSize) func(string) error {
+		return func(v string) error {
+			x, err := ParseByteSize(v)
+			if err != nil {
+				return fmt.Errorf("%s %w", name, err)
+			}
+			*b = x
+			return nil
+		}
+	}
+	number := func(name string, n *int) func(string) error {
+		return func(v string) error {
+			x, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil {
+				return fmt.Errorf("%s %q: want a number", name, v)
+			}
+			*n = x
+			return nil
+		}
+	}
+	return map[string]func(string) error{
+		"replicas":              number("replicas", &s.Replicas),
+		"ack_wait":              duration("ack_wait", &s.AckWait),
+		"max_deliveries":        number("max_deliveries", &s.MaxDeliveries),
+		"retry_backoff":         duration("retry_backoff", &s.RetryBackoff),
+		"retry_backoff_max":     duration("retry_backoff_max", &s.RetryBackoffMax),
+		"stall_after":           duration("stall_after", &s.StallAfter),
+		"fhir_max_age":          days("fhir_max_age", &s.FHIRMaxAge),
+		"fhir_max_bytes":        size("fhir_max_bytes", &s.FHIRMaxBytes),
+		"eligibility_max_age":   days("eligibility_max_age", &s.EligibilityMaxAge),
+		"eligibility_max_bytes": size("eligibility_max_bytes", &s.EligibilityMaxBytes),
+		"rejected_max_age":      days("rejected_max_age", &s.RejectedMaxAge),
+		"rejected_max_bytes":    size("rejected_max_bytes", &s.RejectedMaxBytes),
+	}
+}
+
 // Names lists the settings that Set accepts, sorted.
 func Names() []string {
 	var s Settings
-	names := []string{"replicas", "ack_wait"}
+	var names []string
 	for name := range s.fields() {
+		names = append(names, name)
+	}
+	for name := range s.typed() {
 		names = append(names, name)
 	}
 	sort.Strings(names)
@@ -154,21 +230,8 @@ func Names() []string {
 
 // Set sets a setting by its YAML name from text (for flags and variables).
 func (s *Settings) Set(name, value string) error {
-	switch name {
-	case "replicas":
-		n, err := strconv.Atoi(value)
-		if err != nil {
-			return fmt.Errorf("replicas %q: want a number", value)
-		}
-		s.Replicas = n
-		return nil
-	case "ack_wait":
-		d, err := time.ParseDuration(value)
-		if err != nil {
-			return fmt.Errorf("ack_wait %q: want a duration such as 30s", value)
-		}
-		s.AckWait = d
-		return nil
+	if set, ok := s.typed()[name]; ok {
+		return set(value)
 	}
 	f, ok := s.fields()[name]
 	if !ok {
@@ -191,6 +254,12 @@ func (s Settings) Validate() error {
 	if s.AckWait < time.Second {
 		return fmt.Errorf("ack_wait %s: want at least 1s, or a slow message is delivered twice while in hand", s.AckWait)
 	}
+	if err := s.validateDelivery(); err != nil {
+		return err
+	}
+	if err := s.validateRetention(); err != nil {
+		return err
+	}
 	if (s.TLSCert == "") != (s.TLSKey == "") {
 		return fmt.Errorf("tls_cert and tls_key go together")
 	}
@@ -205,6 +274,45 @@ func (s Settings) Validate() error {
 	}
 	if s.NATSURL == "" && (kinds > 0 || s.TLSCA != "" || s.TLSCert != "") {
 		return fmt.Errorf("NATS credentials or TLS are set but nats_url is empty (the embedded server needs none)")
+	}
+	return nil
+}
+
+func (s Settings) validateDelivery() error {
+	switch {
+	case s.MaxDeliveries < 1 || s.MaxDeliveries > 1000:
+		return fmt.Errorf("max_deliveries %d: want 1 to 1000 (1: never retry)", s.MaxDeliveries)
+	case s.RetryBackoff < 10*time.Millisecond:
+		return fmt.Errorf("retry_backoff %s: want at least 10ms", s.RetryBackoff)
+	case s.RetryBackoffMax < s.RetryBackoff:
+		return fmt.Errorf("retry_backoff_max %s is shorter than retry_backoff %s", s.RetryBackoffMax, s.RetryBackoff)
+	case s.StallAfter < s.AckWait:
+		return fmt.Errorf("stall_after %s is shorter than ack_wait %s: a message may be in hand that long", s.StallAfter, s.AckWait)
+	}
+	return nil
+}
+
+// minRetentionAge is the shortest retention the streams accept: well above
+// the streams' 10-minute duplicate window, which may not exceed it.
+const minRetentionAge = time.Hour
+
+// minRetentionBytes is the smallest byte limit: a stream must hold at
+// least a few of the largest messages (8 MiB).
+const minRetentionBytes = 64 << 20
+
+func (s Settings) validateRetention() error {
+	for _, r := range []struct {
+		name  string
+		age   Duration
+		bytes ByteSize
+	}{{"fhir", s.FHIRMaxAge, s.FHIRMaxBytes}, {"eligibility", s.EligibilityMaxAge, s.EligibilityMaxBytes},
+		{"rejected", s.RejectedMaxAge, s.RejectedMaxBytes}} {
+		if r.age < 0 || r.age > 0 && time.Duration(r.age) < minRetentionAge {
+			return fmt.Errorf("%s_max_age %s: want at least 1h, or 0 for no limit", r.name, r.age)
+		}
+		if r.bytes < 0 || r.bytes > 0 && r.bytes < minRetentionBytes {
+			return fmt.Errorf("%s_max_bytes %s: want at least 64MiB, or 0 for no limit", r.name, r.bytes)
+		}
 	}
 	return nil
 }

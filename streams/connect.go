@@ -7,10 +7,13 @@ import (
 	"fmt"
 	"io/fs"
 	"net"
+	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go"
+	"go.uber.org/zap"
 
 	"github.com/trialscout/trialscout/config"
 )
@@ -29,6 +32,10 @@ type ConnConfig struct {
 	TLSKey        string
 	Name          string
 	ConnectWithin time.Duration // default 10s
+	// Log receives the client's own messages (errors, disconnects,
+	// reconnects); the default drops them. Without it nats.go would print
+	// its errors to standard error, outside the JSON log.
+	Log *zap.Logger
 }
 
 // Connect dials NATS and fails with a clear message, not a hang, when the
@@ -39,6 +46,9 @@ type ConnConfig struct {
 func Connect(ctx context.Context, c ConnConfig) (*nats.Conn, error) {
 	if c.URL == "" {
 		return nil, errors.New("no NATS URL")
+	}
+	if err := CheckURLs(c.URL); err != nil {
+		return nil, err
 	}
 	opts, err := c.options()
 	if err != nil {
@@ -83,8 +93,8 @@ func isRefusal(err error) bool {
 // that a missing or broken file is reported once, with the setting, rather
 // than at each attempt to connect.
 func (c ConnConfig) options() ([]nats.Option, error) {
-	opts := []nats.Option{nats.Name(orDefault(c.Name, "trialscout")), nats.Timeout(5 * time.Second),
-		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}
+	opts := append([]nats.Option{nats.Name(orDefault(c.Name, "trialscout")), nats.Timeout(5 * time.Second),
+		nats.MaxReconnects(-1), nats.ReconnectWait(time.Second)}, logHandlers(c.Log)...)
 	switch {
 	case c.User != "":
 		opts = append(opts, nats.UserInfo(c.User, c.Password))
@@ -128,4 +138,82 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// logHandlers send the client's own messages to the log.
+func logHandlers(log *zap.Logger) []nats.Option {
+	if log == nil {
+		log = zap.NewNop()
+	}
+	log = log.Named("nats")
+	return []nats.Option{
+		nats.ErrorHandler(func(_ *nats.Conn, sub *nats.Subscription, err error) {
+			fields := []zap.Field{zap.Error(err)}
+			if sub != nil {
+				fields = append(fields, zap.String("subscription", sub.Subject))
+			}
+			log.Warn("NATS error", fields...)
+		}),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err == nil { // closed on purpose (shutdown)
+				log.Info("disconnected from NATS")
+				return
+			}
+			log.Warn("disconnected from NATS; reconnecting", zap.Error(err))
+		}),
+		nats.ReconnectHandler(func(nc *nats.Conn) {
+			log.Info("reconnected to NATS", zap.String("url", config.RedactURLs(nc.ConnectedUrl())))
+		}),
+		nats.ClosedHandler(func(nc *nats.Conn) {
+			if err := nc.LastError(); err != nil {
+				log.Warn("NATS connection closed", zap.Error(err))
+				return
+			}
+			log.Info("NATS connection closed")
+		}),
+		nats.LameDuckModeHandler(func(*nats.Conn) { log.Warn("NATS server entering lame duck mode; will move to another") }),
+	}
+}
+
+// CheckURLs checks a comma-separated list of NATS URLs as the client will
+// read it, and describes a malformed one without showing it: the parser's
+// own messages quote the URL, password included, and a comma in a password
+// splits it in two.
+func CheckURLs(list string) error {
+	parts := strings.Split(list, ",")
+	for i, p := range parts {
+		p = strings.TrimSpace(p)
+		if !strings.Contains(p, "://") {
+			p = "nats://" + p
+		}
+		if _, err := url.Parse(p); err != nil {
+			where := ""
+			if len(parts) > 1 {
+				where = fmt.Sprintf(" (entry %d of %d, split at commas)", i+1, len(parts))
+			}
+			return fmt.Errorf("NATS URL %s%s is malformed: %s; in a user or password, write %% as %%25, a comma as %%2C, a space as %%20 and @ as %%40",
+				config.RedactURLs(list), where, urlProblem(err))
+		}
+	}
+	return nil
+}
+
+// urlProblem names what is wrong with a URL without quoting it.
+func urlProblem(err error) string {
+	var esc url.EscapeError
+	var host url.InvalidHostError
+	switch msg := err.Error(); {
+	case errors.As(err, &esc):
+		return "a % not followed by two hexadecimal digits"
+	case errors.As(err, &host):
+		return "an invalid character in the host"
+	case strings.Contains(msg, "invalid userinfo"):
+		return "an invalid character in the user or password"
+	case strings.Contains(msg, "invalid port"):
+		return "an invalid port"
+	case strings.Contains(msg, "invalid control character"):
+		return "a control character"
+	default:
+		return "it cannot be parsed"
+	}
 }

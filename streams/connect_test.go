@@ -48,3 +48,28 @@ func TestConnectUnreachable(t *testing.T) {
 		t.Errorf("unreachable server: %v", err)
 	}
 }
+
+// TestConnectMalformedURLs: a malformed URL fails Connect at once, saying
+// what is wrong, and the error shows no part of the password or token.
+func TestConnectMalformedURLs(t *testing.T) {
+	cases := []struct{ url, secret, want string }{
+		{"nats://scout:sek ret-1@127.0.0.1:1", "sek ret-1", "an invalid character in the user or password"},
+		{"nats://scout:sek%zzret-2@127.0.0.1:1", "sek%zzret-2", "a % not followed by two hexadecimal digits"},
+		{"nats://scout:sek,ret-3@127.0.0.1:1", "sek,ret-3", "entry 1 of 2, split at commas"},
+		{"nats://127.0.0.1:2,nats://scout:sek,ret-4@127.0.0.1:1", "sek,ret-4", "entry 2 of 3"},
+		{"tls://tok en-5@127.0.0.1:1", "tok en-5", "user or password"},
+		{"nats://scout:sek\x7fret-6@127.0.0.1:1", "sek\x7fret-6", "is malformed"},
+	}
+	for _, c := range cases {
+		_, err := Connect(context.Background(), ConnConfig{URL: c.url, ConnectWithin: time.Hour})
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "is malformed") {
+			t.Errorf("%q: %v, want %q", c.url, err, c.want)
+			continue
+		}
+		for _, part := range append(strings.FieldsFunc(c.secret, func(r rune) bool { return r == ',' || r == ' ' || r == '%' }), c.secret) {
+			if len(part) >= 3 && strings.Contains(err.Error(), part) {
+				t.Errorf("%q: error %q shows %q", c.url, err, part)
+			}
+		}
+	}
+}

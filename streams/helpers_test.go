@@ -144,7 +144,7 @@ func (e *env) publishFiles(t *testing.T, files ...string) int {
 			t.Fatalf("%s: %v", f, errs)
 		}
 		for _, p := range parts {
-			if err := PublishPart(context.Background(), e.js, p); err != nil {
+			if _, err := PublishPart(context.Background(), e.js, p); err != nil {
 				t.Fatal(err)
 			}
 			n++
@@ -154,32 +154,24 @@ func (e *env) publishFiles(t *testing.T, files ...string) int {
 }
 
 // drain waits until the worker has settled every input message: the
-// consumer's ack floor has reached the input stream's last message (a
-// consumer that has delivered nothing yet also reports nothing pending).
+// consumer's ack floor has reached the input stream's last message (see
+// Backlog). Counts alone are not enough: a consumer that has not yet
+// delivered anything reports nothing pending and nothing in hand.
 func (e *env) drain(t *testing.T, cfg Config) {
 	t.Helper()
-	cfg = cfg.withDefaults()
-	ctx := context.Background()
 	deadline := time.Now().Add(60 * time.Second)
+	var left uint64
+	var err error
 	for time.Now().Before(deadline) {
-		s, err := e.js.Stream(ctx, cfg.InputStream)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sinfo, err := s.Info(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := e.js.Consumer(ctx, cfg.InputStream, cfg.Consumer)
-		if err == nil {
-			info, err := c.Info(ctx)
-			if err == nil && info.AckFloor.Stream >= sinfo.State.LastSeq && info.NumAckPending == 0 {
-				return
-			}
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		left, err = Backlog(ctx, e.js, cfg)
+		cancel()
+		if err == nil && left == 0 {
+			return
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	t.Fatal("input not drained within 60s")
+	t.Fatalf("input not drained within 60s: %d messages left (%v)", left, err)
 }
 
 // events reads every event published so far.

@@ -111,11 +111,13 @@ func (w *Worker) read(in *message) []patientFacts {
 	}
 	in.trigger = "seq:" + strconv.FormatUint(meta.Sequence.Stream, 10)
 	if n := len(in.msg.Data()); n > w.cfg.MaxMessageBytes {
-		w.metrics.rejected.WithLabelValues("too_large").Inc()
+		if meta.NumDelivered <= 1 {
+			w.metrics.rejected.WithLabelValues("too_large").Inc()
+		}
 		in.rej = &rejection{reasons: []string{fmt.Sprintf("%s: message of %d bytes is over the %d-byte limit", in.msg.Subject(), n, w.cfg.MaxMessageBytes)}}
 		return nil
 	}
-	byPatient, rej := w.mapMessage(in.msg, meta.Sequence.Stream)
+	byPatient, rej := w.mapMessage(in.msg, meta.Sequence.Stream, meta.NumDelivered <= 1)
 	in.rej = rej
 	out := make([]patientFacts, 0, len(byPatient))
 	for p, rs := range byPatient {
@@ -126,7 +128,12 @@ func (w *Worker) read(in *message) []patientFacts {
 }
 
 // mapMessage groups the message's facts by patient and collects rejections.
-func (w *Worker) mapMessage(msg jetstream.Msg, seq uint64) (map[string][]facts.Resource, *rejection) {
+// Its resources and rejections are counted on the first delivery only.
+func (w *Worker) mapMessage(msg jetstream.Msg, seq uint64, count bool) (map[string][]facts.Resource, *rejection) {
+	m := w.metrics
+	if !count {
+		m = m.redelivered
+	}
 	byPatient := map[string][]facts.Resource{}
 	var reasons []string
 	read := 0
@@ -138,13 +145,13 @@ func (w *Worker) mapMessage(msg jetstream.Msg, seq uint64) (map[string][]facts.R
 		switch {
 		case r.Err != nil:
 			reasons = append(reasons, r.Err.Error())
-			w.metrics.rejected.WithLabelValues(reasonLabel(r.Err)).Inc()
+			m.rejected.WithLabelValues(reasonLabel(r.Err)).Inc()
 		case r.Fact == nil:
 			read++
-			w.metrics.consumed.WithLabelValues(typeLabel(r.Type), "ignored").Inc()
+			m.consumed.WithLabelValues(typeLabel(r.Type), "ignored").Inc()
 		default:
 			read++
-			w.metrics.consumed.WithLabelValues(typeLabel(r.Type), "mapped").Inc()
+			m.consumed.WithLabelValues(typeLabel(r.Type), "mapped").Inc()
 			byPatient[r.Fact.Patient] = append(byPatient[r.Fact.Patient], *r.Fact)
 		}
 	}

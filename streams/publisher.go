@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -46,18 +50,43 @@ func isNDJSON(data []byte) bool {
 	return found && bytes.HasSuffix(bytes.TrimSpace(first), []byte("}")) && bytes.HasPrefix(bytes.TrimSpace(rest), []byte("{"))
 }
 
-// PartMsgID is a resource's Nats-Msg-Id: Type/id/versionId, so that the
-// input stream drops a resend of the same version.
+// PartMsgID is a resource's Nats-Msg-Id, with which the input stream drops
+// a resend within its duplicate window: Type/id/versionId, or, for a
+// resource without meta.versionId, Type/id/sha256:<its content's hash>, so
+// that a correction sent without a new version is a new message and only a
+// true repeat is dropped. An id too long or odd for a header is hashed.
 func PartMsgID(p fhirmap.Part) string {
-	return p.Type + "/" + p.ID + "/" + p.VersionID
+	version := p.VersionID
+	if version == "" {
+		sum := sha256.Sum256(p.JSON)
+		version = "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	id := p.Type + "/" + p.ID + "/" + version
+	if len(id) > maxMsgID || headerValue(id, maxMsgID) != id || strings.ContainsRune(id, ' ') {
+		sum := sha256.Sum256([]byte(id))
+		return "sha256:" + hex.EncodeToString(sum[:16])
+	}
+	return id
 }
 
-// PublishPart sends one resource to fhir.r4.<Type>.
-func PublishPart(ctx context.Context, js jetstream.JetStream, p fhirmap.Part) error {
+// maxMsgID bounds a Nats-Msg-Id written by PublishPart.
+const maxMsgID = 256
+
+// ErrNotPublishable: a resource whose type cannot name a subject.
+var ErrNotPublishable = errors.New("resource type cannot be a subject token")
+
+// PublishPart sends one resource to fhir.r4.<Type>. duplicate is true when
+// the stream already held a message with the same id (PartMsgID) within
+// its duplicate window and dropped this one.
+func PublishPart(ctx context.Context, js jetstream.JetStream, p fhirmap.Part) (duplicate bool, err error) {
+	if !subjectTokens(p.Type, 64) || strings.Contains(p.Type, ".") {
+		return false, fmt.Errorf("%s: %w: %q", p.Pos, ErrNotPublishable, bounded(p.Type, 80))
+	}
 	m := nats.NewMsg(InputSubject(p.Type))
 	m.Data = p.JSON
-	if _, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(PartMsgID(p))); err != nil {
-		return fmt.Errorf("%s (%s/%s): %w", p.Pos, p.Type, p.ID, err)
+	ack, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(PartMsgID(p)))
+	if err != nil {
+		return false, fmt.Errorf("%s (%s/%s): %w", p.Pos, p.Type, bounded(p.ID, 80), err)
 	}
-	return nil
+	return ack.Duplicate, nil
 }

@@ -17,7 +17,7 @@ const RecordHeader = "Trialscout-Record"
 func (w *Worker) quarantine(ctx context.Context, key string, rev uint64, data []byte, err error) {
 	w.metrics.quarantined.Inc()
 	id := "record:" + key + ":" + strconv.FormatUint(rev, 10)
-	header := map[string]string{ErrorHeader: clip("stored record cannot be read: "+err.Error(), maxReasonBytes), RecordHeader: key + "@" + strconv.FormatUint(rev, 10)}
+	header := map[string]string{ErrorHeader: headerValue("stored record cannot be read: "+err.Error(), maxErrorHeader), RecordHeader: key + "@" + strconv.FormatUint(rev, 10)}
 	if limit := int(w.js.Conn().MaxPayload()) - headerRoom; limit > 0 && len(data) > limit {
 		header[TruncatedHeader] = strconv.Itoa(len(data))
 		data = data[:limit]
@@ -28,12 +28,4 @@ func (w *Worker) quarantine(ctx context.Context, key string, rev uint64, data []
 	}
 	w.log.Error("stored record cannot be read: copied to the rejected stream, patient started again from the input still retained",
 		zap.String("patient_key", key), zap.Uint64("revision", rev))
-}
-
-// clip cuts s to at most n bytes, marking the cut.
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n-3] + "..."
 }

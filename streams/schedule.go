@@ -14,63 +14,90 @@ import (
 )
 
 // schedule knows when each patient's evaluation next changes with no new
-// data (the earliest valid_until of its trials).
+// data (the earliest valid_until of its trials). It holds at most one entry
+// per patient: a new due time moves the patient's entry in the heap rather
+// than adding another, so its size is the number of patients with something
+// due, however often their records are written.
 type schedule struct {
 	mu   sync.Mutex
-	due  map[string]time.Time
+	due  map[string]*dueEntry
 	heap dueHeap
 }
 
 type dueEntry struct {
 	patient string
 	at      time.Time
+	index   int // position in the heap
 }
 
-type dueHeap []dueEntry
+type dueHeap []*dueEntry
 
 func (h dueHeap) Len() int           { return len(h) }
 func (h dueHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h dueHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *dueHeap) Push(x any)        { *h = append(*h, x.(dueEntry)) }
+func (h dueHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].index, h[j].index = i, j
+}
+func (h *dueHeap) Push(x any) {
+	e := x.(*dueEntry)
+	e.index = len(*h)
+	*h = append(*h, e)
+}
 func (h *dueHeap) Pop() any {
 	old := *h
 	x := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
 	return x
 }
 
-func newSchedule() *schedule { return &schedule{due: map[string]time.Time{}} }
+func newSchedule() *schedule { return &schedule{due: map[string]*dueEntry{}} }
 
-// set records a patient's next due time; zero removes it. Stale heap
-// entries are skipped when popped.
+// set records a patient's next due time, replacing the one before; zero
+// removes it.
 func (s *schedule) set(patient string, at time.Time) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if at.IsZero() {
+	e, ok := s.due[patient]
+	switch {
+	case at.IsZero() && ok:
+		heap.Remove(&s.heap, e.index)
 		delete(s.due, patient)
-		return
+	case at.IsZero():
+	case ok:
+		e.at = at
+		heap.Fix(&s.heap, e.index)
+	default:
+		e = &dueEntry{patient: patient, at: at}
+		heap.Push(&s.heap, e)
+		s.due[patient] = e
 	}
-	s.due[patient] = at
-	heap.Push(&s.heap, dueEntry{patient, at})
 }
 
+// len is the number of patients with a due time.
 func (s *schedule) len() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return len(s.due)
 }
 
-// popDue returns the patients due at or before now with their due times.
+// entries is the number of entries the heap holds (len, unless broken).
+func (s *schedule) entries() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.heap.Len()
+}
+
+// popDue removes and returns the patients due at or before now, with their
+// due times.
 func (s *schedule) popDue(now time.Time) []dueEntry {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	var out []dueEntry
 	for s.heap.Len() > 0 && !s.heap[0].at.After(now) {
-		e := heap.Pop(&s.heap).(dueEntry)
-		if cur, ok := s.due[e.patient]; ok && cur.Equal(e.at) {
-			delete(s.due, e.patient)
-			out = append(out, e)
-		}
+		e := heap.Pop(&s.heap).(*dueEntry)
+		delete(s.due, e.patient)
+		out = append(out, dueEntry{patient: e.patient, at: e.at})
 	}
 	return out
 }

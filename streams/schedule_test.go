@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -67,5 +68,79 @@ func TestNextCheck(t *testing.T) {
 		if _, _, err := nextCheck([]byte(bad)); err == nil {
 			t.Errorf("nextCheck(%s): no error", bad)
 		}
+	}
+}
+
+// TestScheduleOneEntryPerPatient: 200,000 writes of 200 patients' records
+// leave at most one entry per patient in the schedule, and each patient
+// comes due once, at the last time set.
+func TestScheduleOneEntryPerPatient(t *testing.T) {
+	s := newSchedule()
+	const patients, writes = 200, 200_000
+	base := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	last := map[string]time.Time{}
+	for i := range writes {
+		p := fmt.Sprintf("Patient/p%d", i%patients)
+		// Due times move both ways, as labs arrive and leave their window.
+		at := base.Add(time.Duration((i*7919)%100_000) * time.Minute)
+		s.set(p, at)
+		last[p] = at
+		if n := s.entries(); n > patients {
+			t.Fatalf("after %d writes the schedule holds %d entries for %d patients", i+1, n, patients)
+		}
+	}
+	if s.entries() != patients || s.len() != patients {
+		t.Fatalf("%d entries, %d patients scheduled; want %d of each", s.entries(), s.len(), patients)
+	}
+	s.set("Patient/p0", time.Time{}) // nothing due any more
+	delete(last, "Patient/p0")
+	due := s.popDue(base.AddDate(10, 0, 0))
+	if len(due) != patients-1 || s.entries() != 0 || s.len() != 0 {
+		t.Fatalf("popped %d, %d entries left; want %d popped, none left", len(due), s.entries(), patients-1)
+	}
+	for i, e := range due {
+		if !e.at.Equal(last[e.patient]) {
+			t.Errorf("%s due at %s, last set to %s", e.patient, e.at, last[e.patient])
+		}
+		if i > 0 && e.at.Before(due[i-1].at) {
+			t.Errorf("%s popped after a later one", e.patient)
+		}
+	}
+}
+
+func TestScheduleMovesEntries(t *testing.T) {
+	s := newSchedule()
+	t1 := time.Date(2026, 11, 10, 0, 0, 0, 0, time.UTC)
+	s.set("Patient/a", t1)
+	s.set("Patient/b", t1.Add(time.Hour))
+	s.set("Patient/a", t1.Add(2*time.Hour)) // later: a is no longer due at t1
+	if got := s.popDue(t1); len(got) != 0 {
+		t.Errorf("popDue(t1) = %v, want none", got)
+	}
+	s.set("Patient/b", t1.Add(-time.Hour)) // earlier
+	if got := s.popDue(t1); len(got) != 1 || got[0].patient != "Patient/b" {
+		t.Errorf("popDue(t1) = %v, want Patient/b", got)
+	}
+	if got := s.popDue(t1.Add(2 * time.Hour)); len(got) != 1 || got[0].patient != "Patient/a" {
+		t.Errorf("popDue(t1+2h) = %v, want Patient/a", got)
+	}
+}
+
+// TestScheduleBoundedByPatients: a worker that writes each patient's record
+// many times (and reads every write back through the bucket's watch) keeps
+// at most one schedule entry per patient.
+func TestScheduleBoundedByPatients(t *testing.T) {
+	e := startNATS(t)
+	clk := &clock{t: scenarioAsOf}
+	w, _ := e.startWorker(t, Config{FetchBatch: 1, TickInterval: time.Hour}, WithClock(clk.Now))
+	files := samplePatients(t)
+	n := e.publishFiles(t, files...)
+	e.drain(t, Config{})
+	patients := len(offline(t, e.eng, scenarioAsOf, files...)) // one trial: one status per patient
+	if n <= patients {
+		t.Fatalf("%d resources for %d patients: the test needs several writes per patient", n, patients)
+	}
+	if got := w.due.entries(); got == 0 || got > patients {
+		t.Errorf("schedule holds %d entries after %d messages for %d patients", got, n, patients)
 	}
 }

@@ -35,6 +35,13 @@ type Worker struct {
 	due     *schedule
 	metrics *Metrics
 	ready   chan struct{}
+	health  *health
+	// wall is the real clock, for readiness and ages; now is the
+	// evaluations' clock, which a replay or a demo fixes.
+	wall func() time.Time
+	// lastErr remembers why a message last failed, by stream sequence, so
+	// that one set aside after a delivery that never finished still says.
+	lastErr *failures
 	// id names this worker in the catalog (who holds a replay).
 	id string
 	// cat is the latest trial catalog seen; pause, when set, says why the
@@ -62,7 +69,8 @@ func NewWorker(js jetstream.JetStream, eng *engine.Evaluator, cfg Config, opts .
 		return nil, err
 	}
 	w := &Worker{js: js, cfg: cfg.withDefaults(), eng: eng, log: zap.NewNop(), now: time.Now,
-		due: newSchedule(), pub: jsPublisher{js}, ready: make(chan struct{}), id: workerID()}
+		due: newSchedule(), pub: jsPublisher{js}, ready: make(chan struct{}),
+		health: &health{}, wall: time.Now, lastErr: newFailures(1024), id: workerID()}
 	for _, o := range opts {
 		o(w)
 	}
@@ -82,18 +90,15 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 	// request unanswered, and the caller retries rather than waits forever.
 	reqCtx, cancel := context.WithTimeout(ctx, setupTimeout)
 	defer cancel()
-	kv, err := Ensure(reqCtx, w.js, w.cfg)
+	kv, err := ensure(reqCtx, w.js, w.cfg, w.log)
 	if err != nil {
 		return nil, err
 	}
 	w.kv = kv
 	w.store = &stateStore{kv: kv, bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine}
-	cons, err := w.js.CreateOrUpdateConsumer(reqCtx, w.cfg.InputStream, jetstream.ConsumerConfig{
-		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
-		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
-	})
+	cons, err := w.createConsumer(reqCtx)
 	if err != nil {
-		return nil, fmt.Errorf("consumer %s on %s: %w", w.cfg.Consumer, w.cfg.InputStream, err)
+		return nil, err
 	}
 	if err := w.startTrials(reqCtx, cons); err != nil {
 		return nil, err
@@ -118,40 +123,68 @@ func (w *Worker) Paused() string {
 	return ""
 }
 
+// openConsumer creates what is missing (streams, bucket, consumer), as
+// Setup does, for a worker that found its consumer gone.
+func (w *Worker) openConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	if _, err := ensure(ctx, w.js, w.cfg, w.log); err != nil {
+		return nil, err
+	}
+	return w.createConsumer(ctx)
+}
+
+func (w *Worker) createConsumer(ctx context.Context) (jetstream.Consumer, error) {
+	cons, err := w.js.CreateOrUpdateConsumer(ctx, w.cfg.InputStream, jetstream.ConsumerConfig{
+		Durable: w.cfg.Consumer, AckPolicy: jetstream.AckExplicitPolicy, AckWait: w.cfg.AckWait,
+		FilterSubject: w.cfg.InputSubject, MaxAckPending: 1024,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("consumer %s on %s: %w", w.cfg.Consumer, w.cfg.InputStream, err)
+	}
+	return cons, nil
+}
+
 // Run consumes until ctx ends: it stops fetching, finishes and acks the
 // message in hand, and returns nil. Setup is retried while NATS is only
 // slow or busy (a cluster electing leaders); other errors are returned.
+// A consumer deleted while it runs is recreated (see recover).
 func (w *Worker) Run(ctx context.Context) error {
 	cons, err := w.setupWithRetry(ctx)
 	if err != nil {
 		return err
 	}
+	w.health.mu.Lock()
+	w.health.started, w.health.lastSettled = true, w.wall()
+	w.health.mu.Unlock()
 	close(w.ready)
-	w.log.Info("worker started", zap.String("stream", w.cfg.InputStream), zap.String("consumer", w.cfg.Consumer))
+	w.log.Info("worker started", zap.String("stream", w.cfg.InputStream), zap.String("consumer", w.cfg.Consumer),
+		zap.Int("max_deliveries", w.cfg.MaxDeliveries))
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
+	cons = w.observe(ctx, cons)
 	for ctx.Err() == nil {
+		select {
+		case <-tick.C:
+			cons = w.observe(ctx, cons)
+			w.CheckDue(ctx)
+		default:
+		}
 		if w.Paused() != "" {
 			sleep(ctx, w.cfg.FetchWait)
 			continue
 		}
 		msgs, err := w.fetch(cons)
-		if err != nil {
-			if ctx.Err() != nil {
-				break
-			}
+		switch {
+		case err != nil && ctx.Err() != nil:
+		case gone(err):
+			cons = w.recover(ctx, cons, err)
+			sleep(ctx, w.cfg.NakDelay)
+		case err != nil:
 			w.log.Warn("fetch failed; retrying", zap.Error(err))
 			sleep(ctx, w.cfg.NakDelay)
-			continue
-		}
-		// Finish what was fetched even when ctx ends: each message is then
-		// acked, or left for redelivery by NATS.
-		w.HandleBatch(context.WithoutCancel(ctx), msgs)
-		select {
-		case <-tick.C:
-			w.reportPending(ctx, cons)
-			w.CheckDue(ctx)
 		default:
+			// Finish what was fetched even when ctx ends: each message is
+			// then acked, or left for redelivery by NATS.
+			w.HandleBatch(context.WithoutCancel(ctx), msgs)
 		}
 	}
 	w.log.Info("worker stopped")
@@ -191,12 +224,6 @@ func sleep(ctx context.Context, d time.Duration) {
 	select {
 	case <-ctx.Done():
 	case <-t.C:
-	}
-}
-
-func (w *Worker) reportPending(ctx context.Context, cons jetstream.Consumer) {
-	if info, err := cons.Info(ctx); err == nil {
-		w.metrics.pending.Set(float64(info.NumPending + uint64(info.NumAckPending)))
 	}
 }
 
@@ -241,46 +268,42 @@ func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
 }
 
 // HandleBatch processes messages and settles each: Ack when done; a copy
-// to the rejected stream, then Term, when the input can never be read;
-// NakWithDelay for anything that may work later. A patient's facts from
-// all the messages are applied together, so a backlog costs one record
-// write per patient per batch rather than one per message; its status
-// events then reflect the batch as a whole.
+// to the rejected stream, then Term, when the input can never be read or
+// has failed MaxDeliveries times; NakWithDelay, with a backoff that grows
+// with each delivery, for anything that may work later. A patient's facts
+// from all the messages are applied together, so a backlog costs one
+// record write per patient per batch rather than one per message; its
+// status events then reflect the batch as a whole.
+//
+// What a message holds is counted on its first delivery only (see
+// mapMessage).
 func (w *Worker) HandleBatch(ctx context.Context, msgs []jetstream.Msg) {
 	start := time.Now()
-	for _, in := range w.process(ctx, msgs, true) {
+	run := make([]jetstream.Msg, 0, len(msgs))
+	for _, msg := range msgs {
+		if n := deliveries(msg); n > uint64(w.cfg.MaxDeliveries) {
+			// A delivery past the limit: the ones before never settled
+			// (the worker stopped, or the ack wait passed, while handling
+			// it). It is set aside without processing it again.
+			w.giveUp(ctx, msg, n, w.lastErr.get(msg))
+			continue
+		}
+		run = append(run, msg)
+	}
+	if len(run) == 0 {
+		return
+	}
+	for _, in := range w.process(ctx, run, true) {
 		w.settle(ctx, in)
 		w.metrics.latency.Observe(time.Since(start).Seconds())
 	}
 }
 
-func (w *Worker) settle(ctx context.Context, in *message) {
-	msg := in.msg
-	var err error
-	switch {
-	case in.failed != nil:
-		w.log.Warn("processing failed; will retry", zap.String("subject", msg.Subject()), zap.Error(in.failed))
-		w.metrics.retries.Inc()
-		err = msg.NakWithDelay(w.cfg.NakDelay)
-	case in.rej != nil:
-		if perr := w.reject(ctx, msg, in.rej); perr != nil {
-			w.log.Warn("could not copy rejected input aside; will retry", zap.String("subject", msg.Subject()), zap.Error(perr))
-			err = msg.NakWithDelay(w.cfg.NakDelay)
-			break
-		}
-		// The reason can quote the input (a malformed birth date, a value):
-		// it goes to the rejected copy's header, and to logs only at debug.
-		w.log.Info("input rejected", zap.String("subject", msg.Subject()), zap.Int("problems", len(in.rej.reasons)))
-		w.log.Debug("input rejected", zap.String("subject", msg.Subject()), zap.String("reason", in.rej.Error()))
-		if in.rej.partial {
-			err = msg.Ack() // the readable part was applied
-		} else {
-			err = msg.Term()
-		}
-	default:
-		err = msg.Ack()
+// deliveries is how many times the message has been delivered, this time
+// included (1 when unknown).
+func deliveries(msg jetstream.Msg) uint64 {
+	if meta, err := msg.Metadata(); err == nil && meta.NumDelivered > 0 {
+		return meta.NumDelivered
 	}
-	if err != nil {
-		w.log.Warn("could not settle message", zap.String("subject", msg.Subject()), zap.Error(err))
-	}
+	return 1
 }

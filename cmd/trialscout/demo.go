@@ -63,7 +63,7 @@ func runDemo(cmd *cobra.Command, s config.Settings, dir string, at time.Time) er
 	}
 	defer os.RemoveAll(store)
 	s.NATSURL, s.StoreDir = "", store
-	sess, err := connectOrEmbed(cmd.Context(), s, -1)
+	sess, err := connectOrEmbed(cmd.Context(), s, -1, nil)
 	if err != nil {
 		return err
 	}
@@ -73,7 +73,11 @@ func runDemo(cmd *cobra.Command, s config.Settings, dir string, at time.Time) er
 
 	ctx, cancel := context.WithCancel(cmd.Context())
 	defer cancel()
-	w, err := streams.NewWorker(sess.js, eng, streams.Config{FetchWait: 100 * time.Millisecond}, streams.WithClock(func() time.Time { return at }))
+	// The store is temporary: small byte limits, which the server reserves
+	// on disk, keep the demo working on a machine with little free space.
+	small := streams.Limits{MaxBytes: 64 << 20}
+	cfg := streams.Config{FetchWait: 100 * time.Millisecond, Retention: streams.Retention{Input: small, Events: small, Rejected: small}}
+	w, err := streams.NewWorker(sess.js, eng, cfg, streams.WithClock(func() time.Time { return at }))
 	if err != nil {
 		return err
 	}
@@ -122,26 +126,24 @@ func sampleFiles(dir string) ([]string, error) {
 // eventPrinter prints events as they arrive and remembers the last status.
 type eventPrinter struct {
 	mu     sync.Mutex
-	count  int
-	last   time.Time
+	count  int // events received, printed or not
 	status map[string]string
 }
 
 func printEvents(ctx context.Context, js jetstream.JetStream, out io.Writer) (*eventPrinter, error) {
-	p := &eventPrinter{status: map[string]string{}, last: time.Now()}
+	p := &eventPrinter{status: map[string]string{}}
 	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{})
 	if err != nil {
 		return nil, err
 	}
 	_, err = c.Consume(func(m jetstream.Msg) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		p.count++
 		var e streams.Event
 		if err := json.Unmarshal(m.Data(), &e); err != nil {
 			return
 		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		p.count++
-		p.last = time.Now()
 		p.status[e.Patient+" "+e.Trial] = string(e.Status)
 		fmt.Fprintln(out, describeEvent(e))
 	})
@@ -181,23 +183,31 @@ func describeEvent(e streams.Event) string {
 	return line
 }
 
-// waitIdle returns once the worker has settled every input and no event has
-// arrived for a moment.
+// waitIdle returns once the worker has settled every input (the consumer's
+// ack floor has reached the input stream's last message) and the printer has
+// printed every event in the event stream.
 func waitIdle(ctx context.Context, js jetstream.JetStream, p *eventPrinter) {
 	for ctx.Err() == nil {
-		time.Sleep(100 * time.Millisecond)
-		c, err := js.Consumer(ctx, "FHIR", "trialscout")
-		if err != nil {
-			continue
-		}
-		info, err := c.Info(ctx)
-		p.mu.Lock()
-		quiet := time.Since(p.last) > 700*time.Millisecond
-		p.mu.Unlock()
-		if err == nil && info.NumPending == 0 && info.NumAckPending == 0 && quiet {
+		if left, err := streams.Backlog(ctx, js, streams.Config{}); err == nil && left == 0 && p.printedAll(ctx, js) {
 			return
 		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// printedAll reports whether every event in the event stream is printed.
+func (p *eventPrinter) printedAll(ctx context.Context, js jetstream.JetStream) bool {
+	s, err := js.Stream(ctx, "ELIGIBILITY")
+	if err != nil {
+		return false
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return uint64(p.count) >= info.State.Msgs
 }
 
 func (p *eventPrinter) summary(out io.Writer) {

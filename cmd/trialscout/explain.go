@@ -56,15 +56,15 @@ answers there, straight from the embedded server's store (--store-dir, default .
 
 func explainSession(ctx context.Context, s config.Settings) (*session, error) {
 	if s.NATSURL != "" {
-		return dial(ctx, s, s.NATSURL)
+		return dial(ctx, s, s.NATSURL, nil)
 	}
 	c := connConfig(s, defaultURL)
 	c.ConnectWithin = time.Second
 	if nc, err := streams.Connect(ctx, c); err == nil {
 		nc.Close()
-		return dial(ctx, s, defaultURL)
+		return dial(ctx, s, defaultURL, nil)
 	}
-	return connectOrEmbed(ctx, s, -1)
+	return connectOrEmbed(ctx, s, -1, nil)
 }
 
 func printExplanation(w io.Writer, st *streams.State, trial string) error {

@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"time"
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
@@ -23,6 +25,27 @@ func connConfig(s config.Settings, url string) streams.ConnConfig {
 		CredsFile: s.NATSCreds, NKeySeedFile: s.NATSNKeySeed, TLSCA: s.TLSCA, TLSCert: s.TLSCert, TLSKey: s.TLSKey}
 }
 
+// streamsConfig is the worker's and the publisher's view of the settings.
+func streamsConfig(s config.Settings) streams.Config {
+	limits := func(age config.Duration, bytes config.ByteSize) streams.Limits {
+		l := streams.Limits{MaxAge: time.Duration(age), MaxBytes: int64(bytes)}
+		if l.MaxAge == 0 {
+			l.MaxAge = -1 // the settings' 0 is no limit; the worker's is its default
+		}
+		if l.MaxBytes == 0 {
+			l.MaxBytes = -1
+		}
+		return l
+	}
+	return streams.Config{NoCreate: s.NoCreate, Replicas: s.Replicas, AckWait: s.AckWait,
+		MaxDeliveries: s.MaxDeliveries, NakDelay: s.RetryBackoff, MaxNakDelay: s.RetryBackoffMax, StallAfter: s.StallAfter,
+		Retention: streams.Retention{
+			Input:    limits(s.FHIRMaxAge, s.FHIRMaxBytes),
+			Events:   limits(s.EligibilityMaxAge, s.EligibilityMaxBytes),
+			Rejected: limits(s.RejectedMaxAge, s.RejectedMaxBytes),
+		}}
+}
+
 // session is a NATS connection, with the embedded server it may run on.
 type session struct {
 	nc       *nats.Conn
@@ -39,9 +62,10 @@ func (s *session) Close() {
 
 // connectOrEmbed uses the configured server; with none, it starts an
 // embedded one on host:port keeping data in the store directory.
-func connectOrEmbed(ctx context.Context, s config.Settings, port int) (*session, error) {
+// log receives the NATS client's own messages (nil: dropped).
+func connectOrEmbed(ctx context.Context, s config.Settings, port int, log *zap.Logger) (*session, error) {
 	if s.NATSURL != "" {
-		return dial(ctx, s, s.NATSURL)
+		return dial(ctx, s, s.NATSURL, log)
 	}
 	if err := os.MkdirAll(s.StoreDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store directory: %w", err)
@@ -50,7 +74,7 @@ func connectOrEmbed(ctx context.Context, s config.Settings, port int) (*session,
 	if err != nil {
 		return nil, err
 	}
-	sess, err := dial(ctx, s, srv.ClientURL())
+	sess, err := dial(ctx, s, srv.ClientURL(), log)
 	if err != nil {
 		srv.Stop()
 		return nil, err
@@ -59,8 +83,10 @@ func connectOrEmbed(ctx context.Context, s config.Settings, port int) (*session,
 	return sess, nil
 }
 
-func dial(ctx context.Context, s config.Settings, url string) (*session, error) {
-	nc, err := streams.Connect(ctx, connConfig(s, url))
+func dial(ctx context.Context, s config.Settings, url string, log *zap.Logger) (*session, error) {
+	c := connConfig(s, url)
+	c.Log = log
+	nc, err := streams.Connect(ctx, c)
 	if err != nil {
 		return nil, err
 	}
@@ -88,13 +114,16 @@ func loadEngine(s config.Settings, selectors []string) (*engine.Evaluator, error
 	return eng, nil
 }
 
-// newLogger writes JSON logs to standard error at the configured level.
-func newLogger(level string) (*zap.Logger, error) {
+// newLogger writes JSON logs to w (the command's standard error) at the
+// configured level, with ISO 8601 timestamps.
+func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	var l zapcore.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
 		return nil, err
 	}
-	cfg := zap.NewProductionConfig()
-	cfg.Level = zap.NewAtomicLevelAt(l)
-	return cfg.Build()
+	enc := zap.NewProductionEncoderConfig()
+	enc.EncodeTime = zapcore.ISO8601TimeEncoder
+	enc.EncodeDuration = zapcore.StringDurationEncoder
+	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), l)
+	return zap.New(core, zap.AddCaller(), zap.AddStacktrace(zapcore.ErrorLevel)), nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/spf13/cobra"
+
+	"github.com/trialscout/trialscout/config"
 )
 
 // Exit statuses, as the contract fixes them.
@@ -30,10 +32,15 @@ func usageError(format string, args ...any) error {
 }
 
 // execute runs the command line and returns the exit status.
+// Everything it writes goes through writers that hide the secrets it was
+// given (see secrets).
 func execute(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	sec := &secrets{}
+	sec.addArgs(args, config.Environ())
+	stdout, stderr = sec.writer(stdout), sec.writer(stderr)
 	root := newRoot(stdin, stdout, stderr)
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	err := root.ExecuteContext(withSecrets(ctx, sec))
 	if err == nil {
 		return exitOK
 	}

@@ -27,13 +27,20 @@ KV bucket trialscout-state, and publishes a status-change event on
 eligibility.status.<trial> for every change. With no NATS URL it starts an embedded
 NATS server with JetStream on 127.0.0.1:4222, keeping its data under ./data.
 Stops gracefully on SIGTERM or Ctrl-C: it stops fetching, finishes and acks the
-message in hand, and exits 0.`,
+message in hand, and exits 0.
+
+--as-of fixes the worker's clock at one instant, for replays and demos (data written
+for a date, such as the scenarios' 2026-11-01); time-driven re-evaluations then never
+come due. A service runs without it, on the real clock.`,
+		Example: `  trialscout run                          # embedded NATS on 127.0.0.1:4222, data in ./data
+  trialscout run --as-of 2026-11-01       # replay or demo data written for that date
+  TRIALSCOUT_NATS_URL=tls://nats.example:4222 TRIALSCOUT_NATS_CREDS=/etc/trialscout/nats.creds trialscout run`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSettings(cmd)
 			if err != nil {
 				return err
 			}
-			log, err := newLogger(s.LogLevel)
+			log, err := newLogger(s.LogLevel, cmd.ErrOrStderr())
 			if err != nil {
 				return usageError("log level: %v", err)
 			}
@@ -50,20 +57,19 @@ message in hand, and exits 0.`,
 				}
 				opts = append(opts, streams.WithClock(func() time.Time { return at }))
 			}
-			sess, err := connectOrEmbed(cmd.Context(), s, 4222)
+			sess, err := connectOrEmbed(cmd.Context(), s, 4222, log)
 			if err != nil {
 				return err
 			}
 			defer sess.Close()
 			reg := prometheus.NewRegistry()
 			reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-			cfg := streams.Config{NoCreate: s.NoCreate, Replicas: s.Replicas, AckWait: s.AckWait}
-			w, err := streams.NewWorker(sess.js, eng, cfg, append(opts, streams.WithMetrics(streams.NewMetrics(reg)))...)
+			w, err := streams.NewWorker(sess.js, eng, streamsConfig(s), append(opts, streams.WithMetrics(streams.NewMetrics(reg)))...)
 			if err != nil {
 				return usageError("%v", err)
 			}
 			if s.HTTPAddr != "" && s.HTTPAddr != "off" {
-				stop, err := serveOps(s.HTTPAddr, reg, w, sess, log)
+				stop, err := serveOps(s.HTTPAddr, reg, w, log)
 				if err != nil {
 					return err
 				}
@@ -73,30 +79,23 @@ message in hand, and exits 0.`,
 			return w.Run(cmd.Context())
 		},
 	}
-	// Hidden: a fixed clock is for replays and the fault suite, which
-	// compare the worker with eval at one instant; in production the
-	// worker's time is the clock's.
-	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this fixed time instead of the clock (replays, tests)")
-	cmd.Flags().MarkHidden("as-of")
+	cmd.Flags().StringVar(&asOf, "as-of", "", "evaluate as of this fixed time, RFC 3339 or YYYY-MM-DD, instead of the clock (replays, demos)")
 	return cmd
 }
 
 // serveOps serves /metrics, /healthz (the process is up) and /readyz (the
-// worker consumes and NATS is connected).
-func serveOps(addr string, reg *prometheus.Registry, w *streams.Worker, sess *session, log *zap.Logger) (func(), error) {
+// worker's Readiness: set up, connected, its consumer present, and not
+// stalled with input pending; the reason when not).
+func serveOps(addr string, reg *prometheus.Registry, w *streams.Worker, log *zap.Logger) (func(), error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(rw http.ResponseWriter, _ *http.Request) { rw.Write([]byte("ok\n")) })
 	mux.HandleFunc("/readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		select {
-		case <-w.Ready():
-			if sess.nc.IsConnected() {
-				rw.Write([]byte("ready\n"))
-				return
-			}
-		default:
+		if err := w.Readiness(); err != nil {
+			http.Error(rw, "not ready: "+err.Error(), http.StatusServiceUnavailable)
+			return
 		}
-		http.Error(rw, "not ready", http.StatusServiceUnavailable)
+		rw.Write([]byte("ready\n"))
 	})
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

@@ -24,6 +24,17 @@ var settingFlags = map[string]string{
 	"http":           "http_addr",
 	"replicas":       "replicas",
 	"ack-wait":       "ack_wait",
+
+	"max-deliveries":        "max_deliveries",
+	"retry-backoff":         "retry_backoff",
+	"retry-backoff-max":     "retry_backoff_max",
+	"stall-after":           "stall_after",
+	"fhir-max-age":          "fhir_max_age",
+	"fhir-max-bytes":        "fhir_max_bytes",
+	"eligibility-max-age":   "eligibility_max_age",
+	"eligibility-max-bytes": "eligibility_max_bytes",
+	"rejected-max-age":      "rejected_max_age",
+	"rejected-max-bytes":    "rejected_max_bytes",
 }
 
 func addSettingFlags(cmd *cobra.Command) {
@@ -44,6 +55,16 @@ func addSettingFlags(cmd *cobra.Command) {
 	f.String("replicas", "", "replicas of the streams and state bucket the worker creates (default 1; 3 on a cluster)")
 	f.String("ack-wait", "", "redeliver a message left unacknowledged this long, e.g. by a worker that died (default 30s)")
 	f.String("http", "", "address for /metrics, /healthz and /readyz (run; default 127.0.0.1:9464; \"off\" to disable)")
+	f.String("max-deliveries", "", "deliveries of a failing message before it is copied to REJECTED and terminated (default 10)")
+	f.String("retry-backoff", "", "delay before the first redelivery of a failed message; doubles each time, jittered (default 2s)")
+	f.String("retry-backoff-max", "", "longest delay between redeliveries (default 5m)")
+	f.String("stall-after", "", "/readyz fails when input is pending and nothing was settled this long (default 10m)")
+	f.String("fhir-max-age", "", "keep input this long, e.g. 90d (default 90d; 0: no limit)")
+	f.String("fhir-max-bytes", "", "keep at most this much input, e.g. 4GiB (default 4GiB; 0: no limit)")
+	f.String("eligibility-max-age", "", "keep status events this long (default 365d; 0: no limit)")
+	f.String("eligibility-max-bytes", "", "keep at most this much of the status events (default 1GiB; 0: no limit)")
+	f.String("rejected-max-age", "", "keep rejected copies, which hold patient data, this long (default 30d; 0: no limit)")
+	f.String("rejected-max-bytes", "", "keep at most this much of the rejected copies (default 256MiB; 0: no limit)")
 }
 
 // loadSettings resolves settings: flags, then TRIALSCOUT_* variables, then
@@ -51,6 +72,7 @@ func addSettingFlags(cmd *cobra.Command) {
 func loadSettings(cmd *cobra.Command) (config.Settings, error) {
 	file, _ := cmd.Flags().GetString("config")
 	s, err := config.LoadSettings(file, config.Environ())
+	secretsOf(cmd.Context()).addSettings(s)
 	if err != nil {
 		return s, usageError("%v", err)
 	}
@@ -61,6 +83,7 @@ func loadSettings(cmd *cobra.Command) (config.Settings, error) {
 			}
 		}
 	}
+	secretsOf(cmd.Context()).addSettings(s)
 	if err := s.Validate(); err != nil {
 		return s, usageError("%v", err)
 	}
