@@ -1,6 +1,10 @@
 package main
 
 import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -13,14 +17,42 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	summary := out[strings.Index(out, "status-change events."):]
-	for _, want := range []string{"Patient/pt-52004 sle-refractory", "candidate", "ineligible", "incomplete"} {
+	for _, want := range []string{"Patient/pt-52004 sle-refractory", "eligible", "candidate", "ineligible", "incomplete"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
 	}
-	if n := strings.Count(summary, "sle-refractory"); n != 8 {
-		t.Errorf("summary lists %d patient-trial pairs, want the 8 samples:\n%s", n, summary)
+	want := samplePairs(t, "../../testdata/patients")
+	for pair, status := range want {
+		if !regexp.MustCompile(regexp.QuoteMeta(pair) + ` +` + status + `\n`).MatchString(summary) {
+			t.Errorf("summary lacks %s %s:\n%s", pair, status, summary)
+		}
 	}
+	if n := strings.Count(summary, "Patient/"); n != len(want) {
+		t.Errorf("summary lists %d patient-trial pairs, want the %d samples:\n%s", n, len(want), summary)
+	}
+}
+
+// samplePairs reads "patient trial" → status from every expected file.
+func samplePairs(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(dir, "*.expected.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no expected files in %s: %v", dir, err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var exp struct{ Patient, Trial, Status string }
+		if err := json.Unmarshal(data, &exp); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		out[exp.Patient+" "+exp.Trial] = exp.Status
+	}
+	return out
 }
 
 func TestDemoWithoutSamples(t *testing.T) {
