@@ -88,7 +88,7 @@ func TestHostileInput(t *testing.T) {
 	e.publishFiles(t, samplePatients(t)[0])
 	e.drain(t, cfg)
 
-	rejected := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
+	rejected := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
 	if len(rejected) != wantRejected {
 		t.Errorf("%d messages in REJECTED, want %d", len(rejected), wantRejected)
 	}
@@ -129,7 +129,7 @@ func TestRejectedCopyAtPayloadLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2.drain(t, Config{})
-	got := readAll(t, js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(TruncatedHeader) })
+	got := readAll(t, js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(TruncatedHeader) })
 	if len(got) != 1 || got[0] != strconv.Itoa(len(body)) {
 		t.Errorf("rejected copies %v, want one marked truncated from %d bytes", got, len(body))
 	}

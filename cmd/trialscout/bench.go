@@ -59,7 +59,7 @@ minutes. With --json the table goes to standard error and JSON to standard outpu
 				return fmt.Errorf("find this program to run the worker: %w", err)
 			}
 			worker := func(ctx context.Context, url string, asOf time.Time) *exec.Cmd {
-				args := []string{"run", "--nats-url", url, "--http", "off", "--as-of", asOf.Format(time.RFC3339), "--log-level", "warn"}
+				args := []string{"run", "--nats-url", url, "--http", "off", "--ui", "off", "--as-of", asOf.Format(time.RFC3339), "--log-level", "warn"}
 				if s.TrialsDir != "" {
 					args = append(args, "--trials", s.TrialsDir)
 				}

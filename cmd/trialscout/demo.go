@@ -132,7 +132,7 @@ type eventPrinter struct {
 
 func printEvents(ctx context.Context, js jetstream.JetStream, out io.Writer) (*eventPrinter, error) {
 	p := &eventPrinter{status: map[string]string{}}
-	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{})
+	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"eligibility.status.>"}})
 	if err != nil {
 		return nil, err
 	}
@@ -195,19 +195,24 @@ func waitIdle(ctx context.Context, js jetstream.JetStream, p *eventPrinter) {
 	}
 }
 
-// printedAll reports whether every event in the event stream is printed.
+// printedAll reports whether every status event in the event stream is
+// printed (the stream also holds each as a ResearchSubject).
 func (p *eventPrinter) printedAll(ctx context.Context, js jetstream.JetStream) bool {
 	s, err := js.Stream(ctx, "ELIGIBILITY")
 	if err != nil {
 		return false
 	}
-	info, err := s.Info(ctx)
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter("eligibility.status.>"))
 	if err != nil {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return uint64(p.count) >= info.State.Msgs
+	events := uint64(0)
+	for _, n := range info.State.Subjects {
+		events += n
+	}
+	return uint64(p.count) >= events
 }
 
 func (p *eventPrinter) summary(out io.Writer) {
