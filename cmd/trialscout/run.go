@@ -77,7 +77,7 @@ come due. A service runs without it, on the real clock.`,
 				}
 				defer stop()
 			}
-			if err := startWorkspace(cmd.Context(), s, sess.js, eng, streamsConfig(s), log); err != nil {
+			if err := startWorkspace(cmd.Context(), s, sess.js, eng, streamsConfig(s), w.Ready(), log); err != nil {
 				return err
 			}
 			log.Info("starting", zap.Bool("embedded_nats", sess.embedded != nil), zap.String("nats", config.RedactURLs(sess.nc.ConnectedUrl())))

@@ -22,7 +22,8 @@ import (
 // record heads and the event stream, and decisions published as FHIR
 // resources on the input stream. It returns once the server is listening;
 // the rest ends with ctx.
-func startWorkspace(ctx context.Context, s config.Settings, js jetstream.JetStream, eng *engine.Evaluator, cfg streams.Config, log *zap.Logger) error {
+func startWorkspace(ctx context.Context, s config.Settings, js jetstream.JetStream, eng *engine.Evaluator, cfg streams.Config,
+	workerReady <-chan struct{}, log *zap.Logger) error {
 	rm := workspace.NewReadModel(trialsOf(eng))
 	srv, err := workspace.NewServer(workspaceConfig(s), rm, decisionRecorder(js), log)
 	if errors.Is(err, workspace.ErrDisabled) {
@@ -31,7 +32,13 @@ func startWorkspace(ctx context.Context, s config.Settings, js jetstream.JetStre
 	if err != nil {
 		return usageError("%v", err)
 	}
-	go followState(ctx, js, cfg, rm, log)
+	go func() {
+		select { // the bucket and streams exist once the worker is set up
+		case <-workerReady:
+			followState(ctx, js, cfg, rm, log)
+		case <-ctx.Done():
+		}
+	}()
 	go func() {
 		if err := srv.Serve(ctx); err != nil && ctx.Err() == nil {
 			log.Error("workspace stopped", zap.Error(err))
