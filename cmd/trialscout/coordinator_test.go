@@ -16,6 +16,7 @@ import (
 	"github.com/trialscout/trialscout/evaluator"
 	"github.com/trialscout/trialscout/internal/testnats"
 	"github.com/trialscout/trialscout/streams"
+	"github.com/trialscout/trialscout/workspace"
 )
 
 // TestCoordinatorCommands: with the worker running, `list` shows a trial's
@@ -102,4 +103,19 @@ func settled(t *testing.T, ctx context.Context, url string) {
 		left, err := streams.Backlog(ctx, js, streams.Config{})
 		return err == nil && left == 0
 	})
+}
+
+// TestUserAdd: `user add` writes a bcrypt line that the workspace accepts.
+func TestUserAdd(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "users")
+	if code, out, errOut := runCLI(t, "s3cret-pass\n", "user", "add", file, "alice"); code != 0 || !strings.Contains(out, "user alice set") {
+		t.Fatalf("user add: %d %s%s", code, out, errOut)
+	}
+	users, err := workspace.ReadUsersFile(file)
+	if err != nil || len(users) != 1 {
+		t.Fatalf("users file: %v %v", users, err)
+	}
+	if code, _, errOut := runCLI(t, "", "user", "add", file, "bob"); code != exitUsage || !strings.Contains(errOut, "no password") {
+		t.Errorf("user add without a password: %d %s", code, errOut)
+	}
 }
