@@ -29,6 +29,8 @@ type Program struct {
 	// horizon is the longest window any concept reads: older observations
 	// can never matter again.
 	horizon Span
+	// thresholds are the quantity arguments of the rules, converted.
+	thresholds map[thresholdKey]threshold
 	// vocab is the trial's own vocabulary: its concepts mean what this
 	// trial says, whatever other trials call by the same names.
 	vocab       *facts.Vocabulary
@@ -39,6 +41,9 @@ type compiledConcept struct {
 	Concept
 	slot   int // its index in Program.slots
 	window Span
+	// reach is the longest span any rule reads the concept's results over
+	// (its window, or a span given in a call); nil when unlimited.
+	reach *Span
 	// dimensionless: a result without a unit is read as in Unit.
 	dimensionless bool
 	// negative and positive are the coded answers that decide a
@@ -86,10 +91,12 @@ func CompileAll(trials []Trial) ([]*Program, error) {
 // Compile checks a trial definition and compiles its rules. It reports every
 // problem it finds (joined with errors.Join), each a *TrialError.
 func Compile(t Trial) (*Program, error) {
-	c := &compiler{trial: t, prog: &Program{trial: t, concepts: map[string]*compiledConcept{}}}
+	c := &compiler{trial: t, prog: &Program{trial: t, concepts: map[string]*compiledConcept{},
+		thresholds: map[thresholdKey]threshold{}}}
 	c.checkHeader()
 	c.compileConcepts()
 	c.compileCriteria()
+	c.prog.horizon = horizonOf(c.prog.slots)
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
@@ -137,9 +144,7 @@ func (c *compiler) compileConcepts() {
 				c.fail(k.Line, 0, "concept %s: window: %v", k.Name, err)
 			}
 			cc.window = w
-			if w.After(epoch).After(c.prog.horizon.After(epoch)) {
-				c.prog.horizon = w
-			}
+			cc.reach = cc.windowSpan()
 		}
 		if k.Title == "" {
 			cc.Title = k.Name
@@ -154,6 +159,34 @@ func (c *compiler) compileConcepts() {
 		c.fail(0, 0, "concepts: %v", err)
 	}
 	c.prog.vocab = vocab
+	for _, k := range c.prog.slots {
+		c.checkUnits(k)
+		c.checkOrdinal(k)
+		c.checkDerive(k)
+	}
+}
+
+// widen makes k's reach cover the span s (a span a rule reads it over).
+func (k *compiledConcept) widen(s Span) {
+	switch {
+	case k.Window == "" || k.reach == nil:
+		// unlimited already
+	case s.Ever():
+		k.reach = nil
+	case s.After(epoch).After(k.reach.After(epoch)):
+		k.reach = &s
+	}
+}
+
+// horizonOf is the longest reach of any concept with a limited one.
+func horizonOf(concepts []*compiledConcept) Span {
+	var h Span
+	for _, k := range concepts {
+		if k.reach != nil && k.reach.After(epoch).After(h.After(epoch)) {
+			h = *k.reach
+		}
+	}
+	return h
 }
 
 // resolveSpan reads a parameter name or a literal span.
@@ -194,7 +227,7 @@ func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
 	ast, iss := env.Compile(cr.Rule)
 	if iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			c.fail(cr.RuleLine+e.Location.Line()-1, cr.RuleColumn+e.Location.Column(), "criterion %s: %s", cr.ID, e.Message)
+			c.fail(cr.RuleLine+e.Location.Line()-1, cr.RuleColumn+e.Location.Column(), "criterion %s: %s", cr.ID, celMessage(e.Message))
 		}
 		return nil
 	}
@@ -213,26 +246,51 @@ func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
 	return prg
 }
 
-// checkCalls verifies what CEL's type checker cannot: that concept and span
-// arguments are literals naming known concepts and valid spans, and that the
-// concepts a domain function reads exist.
+// celMessage rewords what CEL says of a misspelt name for a trial's author.
+func celMessage(msg string) string {
+	rest, ok := strings.CutPrefix(msg, "undeclared reference to '")
+	name, _, found := strings.Cut(rest, "'")
+	if !ok || !found {
+		return msg
+	}
+	known := []string{"patient"}
+	for n := range functions {
+		known = append(known, n)
+	}
+	sort.Strings(known)
+	if best := closest(name, known); best != "" {
+		return fmt.Sprintf("%s is not a rule function (did you mean %s?)", name, best)
+	}
+	return name + " is not a rule function (the README lists them under \"Trials are data\")"
+}
+
+// checkCalls verifies what CEL's type checker cannot: that concept, span,
+// level and sex arguments are literals naming what the trial defines, that
+// thresholds convert to the unit they are compared in (and are kept,
+// converted, for evaluation), and that the concepts a domain function reads
+// exist.
 func (c *compiler) checkCalls(cr Criterion, a *celast.AST) bool {
 	ok := true
+	at := func(id int64) (int, int) {
+		loc := a.SourceInfo().GetStartLocation(id)
+		return cr.RuleLine + loc.Line() - 1, cr.RuleColumn + loc.Column()
+	}
 	for _, call := range celast.MatchDescendants(celast.NavigateAST(a), celast.KindMatcher(celast.CallKind)) {
 		fn, known := functions[call.AsCall().FunctionName()]
 		if !known {
 			continue
 		}
-		loc := a.SourceInfo().GetStartLocation(call.ID())
-		line, col := cr.RuleLine+loc.Line()-1, cr.RuleColumn+loc.Column()
+		line, col := at(call.ID())
 		for _, need := range fn.needs {
 			if c.prog.concepts[need] == nil {
 				c.fail(line, col, "criterion %s: %s reads concept %q, which the trial does not define", cr.ID, fn.name, need)
 				ok = false
 			}
 		}
-		for i, arg := range call.AsCall().Args() {
-			if err := c.checkArg(fn, i, arg); err != nil {
+		args := call.AsCall().Args()
+		for i := range args {
+			if err := c.checkArg(fn, args, i); err != nil {
+				line, col := at(args[i].ID())
 				c.fail(line, col, "criterion %s: %s: %v", cr.ID, fn.name, err)
 				ok = false
 			}
@@ -241,10 +299,33 @@ func (c *compiler) checkCalls(cr Criterion, a *celast.AST) bool {
 	return ok
 }
 
-func (c *compiler) checkArg(fn *function, i int, arg celast.Expr) error {
-	if i >= len(fn.args) || (fn.args[i] != argConcept && fn.args[i] != argSpan && fn.args[i] != argConcepts) {
+// checkArg checks argument i of a call of fn.
+func (c *compiler) checkArg(fn *function, args []celast.Expr, i int) error {
+	if i >= len(fn.args) {
 		return nil
 	}
+	switch kind := fn.args[i]; kind {
+	case argConcept, argConcepts, argSpan, argLevel, argSex:
+		lits, err := stringLiterals(args[i], i)
+		if err != nil {
+			return err
+		}
+		for _, s := range lits {
+			if err := c.checkLiteral(fn, kind, args, s); err != nil {
+				return err
+			}
+		}
+		if kind == argSpan && fn.windowed && i == len(fn.args)-1 {
+			c.widenArg(args[0], lits[0])
+		}
+	case argQuantity:
+		return c.checkQuantity(fn, args, i)
+	}
+	return nil
+}
+
+// stringLiterals reads a string literal, or a list of them.
+func stringLiterals(arg celast.Expr, i int) ([]string, error) {
 	var lits []celast.Expr
 	switch arg.Kind() {
 	case celast.LiteralKind:
@@ -253,27 +334,109 @@ func (c *compiler) checkArg(fn *function, i int, arg celast.Expr) error {
 		lits = arg.AsList().Elements()
 	}
 	if len(lits) == 0 {
-		return fmt.Errorf("argument %d must be a literal", i+1)
+		return nil, fmt.Errorf("argument %d must be written out in quotes, not computed", i+1)
 	}
+	out := make([]string, 0, len(lits))
 	for _, l := range lits {
 		s, isStr := l.AsLiteral().(types.String)
 		if l.Kind() != celast.LiteralKind || !isStr {
-			return fmt.Errorf("argument %d must be a string literal", i+1)
+			return nil, fmt.Errorf("argument %d must be text in quotes", i+1)
 		}
-		if err := c.checkLiteral(fn.args[i], string(s)); err != nil {
-			return err
+		out = append(out, string(s))
+	}
+	return out, nil
+}
+
+func (c *compiler) checkLiteral(fn *function, kind argKind, args []celast.Expr, s string) error {
+	switch kind {
+	case argSpan:
+		_, err := c.resolveSpan(s)
+		return err
+	case argSex:
+		if s != "female" && s != "male" {
+			return fmt.Errorf("sex %q: write \"female\" or \"male\"", s)
 		}
+		return nil
+	case argLevel:
+		return c.checkLevel(c.conceptArg(args), s)
+	}
+	k := c.prog.concepts[s]
+	switch {
+	case k == nil:
+		return fmt.Errorf("unknown concept %q %s", s, suggestion(s, c.conceptNames()))
+	case fn.everyResult && k.Derive != "":
+		return fmt.Errorf("%s reads every result, but %s is derived (derive: %s) and has a latest value only: use a lab_ function", fn.name, s, k.Derive)
 	}
 	return nil
 }
 
-func (c *compiler) checkLiteral(kind argKind, s string) error {
-	if kind == argSpan {
-		_, err := c.resolveSpan(s)
+// conceptArg is the concept a call names in its first argument; nil when
+// it names none the trial defines (that argument's own error says so).
+func (c *compiler) conceptArg(args []celast.Expr) *compiledConcept {
+	if len(args) == 0 || args[0].Kind() != celast.LiteralKind {
+		return nil
+	}
+	s, ok := args[0].AsLiteral().(types.String)
+	if !ok {
+		return nil
+	}
+	return c.prog.concepts[string(s)]
+}
+
+// widenArg widens the reach of the concept in the first argument to a span
+// a call reads it over.
+func (c *compiler) widenArg(arg celast.Expr, span string) {
+	k := c.conceptArg([]celast.Expr{arg})
+	if s, err := c.resolveSpan(span); err == nil && k != nil {
+		k.widen(s)
+	}
+}
+
+// checkQuantity reads a threshold, converts it to the unit it is compared
+// in and keeps it for evaluation.
+func (c *compiler) checkQuantity(fn *function, args []celast.Expr, i int) error {
+	arg := args[i]
+	if arg.Kind() != celast.LiteralKind {
+		return fmt.Errorf("argument %d must be a number or a quantity in quotes (\"1.5 10*9/L\"), not computed", i+1)
+	}
+	key := thresholdKey{unit: fn.quantityIn.unit}
+	var k *compiledConcept
+	switch {
+	case fn.quantityIn.arg:
+		if k = c.conceptArg(args); k == nil {
+			return nil
+		}
+	case fn.quantityIn.concept != "":
+		if k = c.prog.concepts[fn.quantityIn.concept]; k == nil {
+			return nil
+		}
+	}
+	var lit literal
+	switch v := arg.AsLiteral().(type) {
+	case types.String:
+		var err error
+		if lit, err = parseLiteral(string(v)); err != nil {
+			return err
+		}
+		key.text = string(v)
+	case types.Int:
+		lit.value = float64(v)
+	case types.Uint:
+		lit.value = float64(v)
+	case types.Double:
+		lit.value = float64(v)
+	default:
+		return fmt.Errorf("argument %d must be a number or a quantity in quotes (\"1.5 10*9/L\")", i+1)
+	}
+	if k != nil {
+		key.concept = k.Name
+	}
+	t, err := resolveThreshold(lit, key.text, k, fn.quantityIn.unit)
+	if err != nil {
 		return err
 	}
-	if c.prog.concepts[s] == nil {
-		return fmt.Errorf("unknown concept %q (defined: %s)", s, strings.Join(c.conceptNames(), ", "))
+	if key.text != "" {
+		c.prog.thresholds[key] = t
 	}
 	return nil
 }
@@ -287,8 +450,15 @@ func (c *compiler) conceptNames() []string {
 	return names
 }
 
+// spec is what the vocabulary matches for the concept: its codes (and its
+// ordinal levels' codes, so that a finding recorded as a Condition is read),
+// names and includes.
 func (k Concept) spec() facts.ConceptSpec {
-	return facts.ConceptSpec{Name: k.Name, Codes: k.Codes, Names: k.Names, Includes: k.Includes, Ingredient: k.Ingredient}
+	codes := k.Codes
+	for _, l := range k.Ordinal {
+		codes = append(slices.Clone(codes), l.Codes...)
+	}
+	return facts.ConceptSpec{Name: k.Name, Codes: codes, Names: k.Names, Includes: k.Includes, Ingredient: k.Ingredient}
 }
 
 // Trial returns the definition the program was compiled from.

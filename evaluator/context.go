@@ -76,7 +76,7 @@ func (c *evalContext) recordBy(outcome tri, why func() string, evidence ...strin
 
 // changesAt notes a later instant at which some answer could change.
 func (c *evalContext) changesAt(t time.Time) {
-	if t.After(c.asOf) {
+	if t.After(c.asOf) && t.Before(farFuture) {
 		c.next = append(c.next, t)
 	}
 }

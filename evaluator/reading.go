@@ -20,10 +20,22 @@ func (s slots) has(slot int) bool {
 }
 
 // obsReading is what a trial makes of an Observation: its code's concepts
-// and each component's.
+// and each component's, and a view of each component that means some
+// concept.
 type obsReading struct {
 	code  slots
 	comps []slots
+	views []read[*facts.Observation]
+}
+
+// componentView reads component i of o as an Observation of its own: its
+// codes and value, with o's identity, status and time. A systolic pressure
+// sent inside a blood pressure panel is then an SBP result like any other,
+// and its evidence is the panel. A component has no interpretation or
+// reference range of its own here (fhirmap does not keep them).
+func componentView(o *facts.Observation, i int) *facts.Observation {
+	comp := o.Components[i]
+	return &facts.Observation{Meta: o.Meta, Codes: comp.Codes, Status: o.Status, Effective: o.Effective, Value: comp.Value}
 }
 
 // medReading is what a trial makes of a medication record: its concepts
@@ -55,6 +67,9 @@ func (p *Program) readObservation(pt *facts.Patient, o *facts.Observation) obsRe
 			r.comps = make([]slots, len(o.Components))
 			for i, comp := range o.Components {
 				r.comps[i] = p.slotsOf(p.vocab.MatchCodes(comp.Codes))
+				if len(r.comps[i]) > 0 {
+					r.views = append(r.views, read[*facts.Observation]{componentView(o, i), r.comps[i]})
+				}
 			}
 		}
 		return r
