@@ -23,6 +23,7 @@ type index struct {
 	procedures []read[*facts.Procedure]
 	immunized  []read[*facts.Immunization]
 	allergies  []read[*facts.Allergy]
+	encounters []read[*facts.Encounter]
 	meds       []read[*facts.Medication]
 	ingredient map[*facts.Medication][]string
 	// decided holds the people's decisions on the trial's criteria.
@@ -41,6 +42,8 @@ func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
 	ix.immunized = readAll(pt.Immunizations, func(x *facts.Immunization) slots { return p.readImmunization(pt, x) }, false)
 	// Every allergy is listed: severity alone can decide a criterion.
 	ix.allergies = readAll(pt.Allergies, func(x *facts.Allergy) slots { return p.readAllergy(pt, x) }, true)
+	// Every encounter is listed: a stay counts through the Conditions it names.
+	ix.encounters = readAll(pt.Encounters, func(x *facts.Encounter) slots { return p.readEncounter(pt, x) }, true)
 	ix.meds = readAll(pt.Medications, func(x *facts.Medication) slots {
 		r := p.readMedication(pt, x)
 		ix.ingredient[x] = r.ingredients

@@ -99,6 +99,12 @@ func (p *Program) readAllergy(pt *facts.Patient, a *facts.Allergy) slots {
 	return pt.Memo(p, a.Ref, func() any { return p.slotsOf(p.vocab.Match(a.Codes, a.Texts...)) }).(slots)
 }
 
+// readEncounter is what the trial makes of an Encounter's reason codes and
+// texts (the Conditions it names are read as Conditions).
+func (p *Program) readEncounter(pt *facts.Patient, e *facts.Encounter) slots {
+	return pt.Memo(p, e.Ref, func() any { return p.slotsOf(p.vocab.Match(e.ReasonCodes, e.ReasonTexts...)) }).(slots)
+}
+
 // read pairs a fact with what the trial makes of it.
 type read[T any] struct {
 	fact  T

@@ -307,3 +307,82 @@ func TestDerived(t *testing.T) {
 		{"no height", bmi, []vfact{lab("29463-7", 148, "kg", 6)}, evaluator.Unknown, "no height up to 2026-11-01"},
 	})
 }
+
+// stayFor adds an Encounter of a class from start to end (zero: ongoing),
+// with a reason code or a named Condition.
+func stayFor(class, status string, start, end time.Time, reasonCode string, conditions ...string) vfact {
+	return func(p *facts.Patient, n int) {
+		e := &facts.Encounter{Meta: facts.Meta{Ref: fmt.Sprintf("Encounter/e-%d", n)}, Class: class, Status: status,
+			Start: start, End: end, Conditions: conditions}
+		if reasonCode != "" {
+			e.ReasonCodes = coding(snomed, reasonCode)
+		}
+		apply(p, facts.Resource{Encounter: e})
+	}
+}
+
+// conditionAs adds a Condition with a given reference.
+func conditionAs(ref, code string) vfact {
+	return func(p *facts.Patient, _ int) {
+		apply(p, facts.Resource{Condition: &facts.Condition{Meta: facts.Meta{Ref: ref}, Codes: coding(snomed, code),
+			Display: "Chronic congestive heart failure", Clinical: "resolved", Onset: date(2019, 5, 14)}})
+	}
+}
+
+func TestHospitalizedFor(t *testing.T) {
+	hf, rule := "84114007", `patient.hospitalized_for("heart-failure", "4wk")`
+	runVocabulary(t, []vcase{
+		{"a stay for HF 2 weeks ago", rule, []vfact{stayFor("IMP", "finished", daysBefore(18), daysBefore(13), hf)}, evaluator.Met,
+			"hospital stay for heart failure in the 4 weeks up to 2026-11-01: 2026-10-14 to 2026-10-19 (heart failure)"},
+		{"ambulatory is not a stay", rule, []vfact{stayFor("AMB", "finished", daysBefore(18), daysBefore(18), hf)}, evaluator.NotMet,
+			"no hospital stay for heart failure in the 4 weeks up to 2026-11-01"},
+		{"emergency is not a stay", rule, []vfact{stayFor("EMER", "finished", daysBefore(18), daysBefore(17), hf)}, evaluator.NotMet, ""},
+		{"discharged 27 days ago", rule, []vfact{stayFor("ACUTE", "finished", daysBefore(35), daysBefore(27), hf)}, evaluator.Met, "2026-09-27 to 2026-10-05"},
+		{"discharged exactly 4 weeks ago", rule, []vfact{stayFor("IMP", "finished", daysBefore(35), daysBefore(28), hf)}, evaluator.NotMet, ""},
+		{"still in hospital", rule, []vfact{stayFor("IMP", "in-progress", daysBefore(40), time.Time{}, hf)}, evaluator.Met, "since 2026-09-22"},
+		{"cancelled", rule, []vfact{stayFor("IMP", "cancelled", daysBefore(18), daysBefore(13), hf)}, evaluator.NotMet, ""},
+		{"planned ahead", rule, []vfact{stayFor("IMP", "planned", asOf.AddDate(0, 0, 3), time.Time{}, hf)}, evaluator.NotMet, ""},
+		{"for another reason", rule, []vfact{stayFor("IMP", "finished", daysBefore(18), daysBefore(13), "49436004")}, evaluator.NotMet, ""},
+		{"a named Condition of HF", rule, []vfact{conditionAs("Condition/hf", hf), stayFor("IMP", "finished", daysBefore(18), daysBefore(13), "", "Condition/hf")},
+			evaluator.Met, "(Chronic congestive heart failure)"},
+		{"a named Condition of something else", rule, []vfact{conditionAs("Condition/af", "49436004"), stayFor("IMP", "finished", daysBefore(18), daysBefore(13), "", "Condition/af")},
+			evaluator.NotMet, ""},
+		{"a named Condition not on record", rule, []vfact{stayFor("IMP", "finished", daysBefore(18), daysBefore(13), "", "Condition/missing")}, evaluator.NotMet, ""},
+		{"12 months, calendar", `patient.hospitalized_for("heart-failure", "12mo")`, []vfact{stayFor("IMP", "finished", date(2025, 8, 10), date(2025, 8, 16), hf)}, evaluator.NotMet, ""},
+		{"12 months, inside", `patient.hospitalized_for("heart-failure", "12mo")`, []vfact{stayFor("IMP", "finished", date(2025, 10, 28), date(2025, 11, 2), hf)}, evaluator.Met, ""},
+	})
+}
+
+// TestValidUntil: the new functions name when their answer changes.
+func TestValidUntilOfNewFunctions(t *testing.T) {
+	tests := []struct {
+		name  string
+		rule  string
+		facts []vfact
+		want  time.Time
+	}{
+		{"a stay leaves the span", `patient.hospitalized_for("heart-failure", "4wk")`,
+			[]vfact{stayFor("IMP", "finished", daysBefore(18), daysBefore(13), "84114007")}, daysBefore(13).AddDate(0, 0, 28)},
+		{"an LVEF above leaves the 90 days", `patient.no_lab_above("lvef", "40 %", "90d")`,
+			[]vfact{lab("10230-1", 45, "%", 73)}, daysBefore(73).AddDate(0, 0, 90)},
+		{"a birthday changes the derived eGFR", `patient.lab_at_least("egfr", "20 mL/min/{1.73_m2}")`,
+			[]vfact{born(1958, 11, 10), lab("2160-0", 2.548, "mg/dL", 6)}, date(2026, 11, 10)},
+		{"the 18th birthday", `patient.age_at_least(18)`, []vfact{born(2009, 1, 2)}, date(2027, 1, 2)},
+		{"a NYHA class leaves the window", `patient.ordinal_at_least("nyha", "II")`,
+			[]vfact{codedResult("88020-3", coding(snomed, "421704003"), 6)}, daysBefore(6).AddDate(0, 3, 0)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := facts.NewPatient("Patient/v")
+			p.Apply(facts.Resource{Patient: p.ID, Demographics: &facts.Demographics{Meta: facts.Meta{Ref: "Patient/v"},
+				BirthDate: time.Date(1958, 4, 12, 0, 0, 0, 0, time.UTC), Gender: "female"}})
+			for i, f := range tt.facts {
+				f(p, i)
+			}
+			ev := vocabularyProgram(t, tt.rule).Evaluate(p, asOf)
+			if ev.ValidUntil == nil || !ev.ValidUntil.Equal(tt.want) {
+				t.Errorf("valid until %v, want %v (%s)", ev.ValidUntil, tt.want, ev.Criteria[0].Reason)
+			}
+		})
+	}
+}

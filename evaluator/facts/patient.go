@@ -2,6 +2,7 @@ package facts
 
 import (
 	"reflect"
+	"strings"
 	"time"
 )
 
@@ -17,6 +18,7 @@ type Patient struct {
 	Procedures    map[string]*Procedure    `json:"procedures,omitempty"`
 	Allergies     map[string]*Allergy      `json:"allergies,omitempty"`
 	Decisions     map[string]*Decision     `json:"decisions,omitempty"`
+	Encounters    map[string]*Encounter    `json:"encounters,omitempty"`
 	// Entries remember the last applied version of every resource of the
 	// patient, kept or not.
 	Entries map[string]Entry `json:"entries,omitempty"`
@@ -54,6 +56,9 @@ func (p *Patient) ensureMaps() {
 	}
 	if p.Decisions == nil {
 		p.Decisions = map[string]*Decision{}
+	}
+	if p.Encounters == nil {
+		p.Encounters = map[string]*Encounter{}
 	}
 	if p.Entries == nil {
 		p.Entries = map[string]Entry{}
@@ -216,6 +221,8 @@ func (r Resource) fact() any {
 		return r.Allergy
 	case r.Decision != nil:
 		return r.Decision
+	case r.Encounter != nil:
+		return r.Encounter
 	}
 	return nil
 }
@@ -245,6 +252,9 @@ func (p *Patient) fact(ref string) any {
 	if d := p.Decisions[ref]; d != nil {
 		return d
 	}
+	if e := p.Encounters[ref]; e != nil {
+		return e
+	}
 	return nil
 }
 
@@ -268,6 +278,8 @@ func (p *Patient) store(r Resource) {
 		p.Allergies[ref] = r.Allergy
 	case r.Decision != nil:
 		p.Decisions[ref] = r.Decision
+	case r.Encounter != nil:
+		p.Encounters[ref] = r.Encounter
 	}
 }
 
@@ -283,6 +295,7 @@ func (p *Patient) remove(ref string) {
 	delete(p.Procedures, ref)
 	delete(p.Allergies, ref)
 	delete(p.Decisions, ref)
+	delete(p.Encounters, ref)
 }
 
 // setEntry records a resource's entry, keeping the medication summary
@@ -302,16 +315,19 @@ func (p *Patient) FirstMedicationStart() time.Time {
 }
 
 // PruneObservations forgets observations (and the entries of every
-// observation, kept or not) whose effective time is before horizon.
-// Callers pass the evaluation time minus the longest window any trial
-// reads, so no evaluation at or after that time can need them; this is what
-// keeps a patient's recent facts bounded however long the history. It
-// returns the references it forgot.
+// observation, kept or not) whose effective time is before horizon, except
+// the newest observation of each code: a test read without a window (adult
+// height, "ever") still finds its latest result. Callers pass the
+// evaluation time minus the longest window any trial reads, so no
+// evaluation at or after that time can need the others; this is what keeps
+// a patient's recent facts bounded however long the history (by the number
+// of distinct tests past the horizon). It returns the references it forgot.
 func (p *Patient) PruneObservations(horizon time.Time) []string {
+	newest := p.newestByCode()
 	var dropped []string
 	kept := len(p.Observations)
 	for ref, e := range p.Entries {
-		if e.Effective.IsZero() || !e.Effective.Before(horizon) {
+		if e.Effective.IsZero() || !e.Effective.Before(horizon) || newest[ref] {
 			continue
 		}
 		if o := p.Observations[ref]; o != nil && (o.Effective.IsZero() || !o.Effective.Before(horizon)) {
@@ -325,7 +341,7 @@ func (p *Patient) PruneObservations(horizon time.Time) []string {
 		dropped = append(dropped, ref)
 	}
 	for ref, o := range p.Observations {
-		if !o.Effective.IsZero() && o.Effective.Before(horizon) {
+		if !o.Effective.IsZero() && o.Effective.Before(horizon) && !newest[ref] {
 			p.remove(ref)
 			delete(p.Entries, ref)
 			dropped = append(dropped, ref)
@@ -337,6 +353,42 @@ func (p *Patient) PruneObservations(horizon time.Time) []string {
 		p.Entries = compacted(p.Entries)
 	}
 	return dropped
+}
+
+// newestByCode marks, for each set of codes observations are sent with,
+// the newest observation held (by effective time, then meta.lastUpdated,
+// then reference).
+func (p *Patient) newestByCode() map[string]bool {
+	best := map[string]*Observation{}
+	for _, o := range p.Observations {
+		key := codesKey(o.Codes)
+		if b := best[key]; b == nil || newerObservation(o, b) {
+			best[key] = o
+		}
+	}
+	out := make(map[string]bool, len(best))
+	for _, o := range best {
+		out[o.Ref] = true
+	}
+	return out
+}
+
+func codesKey(codes []Coding) string {
+	var b strings.Builder
+	for _, c := range codes {
+		b.WriteString(c.System + "|" + c.Code + "\x00")
+	}
+	return b.String()
+}
+
+func newerObservation(a, b *Observation) bool {
+	switch {
+	case !a.Effective.Equal(b.Effective):
+		return a.Effective.After(b.Effective)
+	case !a.LastUpdated.Equal(b.LastUpdated):
+		return a.LastUpdated.After(b.LastUpdated)
+	}
+	return a.Ref > b.Ref
 }
 
 // compacted copies a map into one sized for what it holds. A Go map keeps
@@ -353,7 +405,7 @@ func compacted[V any](m map[string]V) map[string]V {
 // Size is the number of facts held, for metrics and benchmarks.
 func (p *Patient) Size() int {
 	n := len(p.Observations) + len(p.Conditions) + len(p.Medications) +
-		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies) + len(p.Decisions)
+		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies) + len(p.Decisions) + len(p.Encounters)
 	if p.Demographics != nil {
 		n++
 	}
@@ -400,6 +452,7 @@ func (p *Patient) Merge(q *Patient) {
 	mergeMap(p.Procedures, q.Procedures)
 	mergeMap(p.Allergies, q.Allergies)
 	mergeMap(p.Decisions, q.Decisions)
+	mergeMap(p.Encounters, q.Encounters)
 	p.memo = memo{}
 }
 
@@ -428,5 +481,7 @@ func (p *Patient) put(ref string, f any) {
 		p.Allergies[ref] = f
 	case *Decision:
 		p.Decisions[ref] = f
+	case *Encounter:
+		p.Encounters[ref] = f
 	}
 }

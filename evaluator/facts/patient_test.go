@@ -192,8 +192,14 @@ func TestPrune(t *testing.T) {
 	if dropped := p.PruneObservations(t0); len(dropped) != 0 {
 		t.Errorf("pruned %v, effective at the horizon", dropped)
 	}
-	if dropped := p.PruneObservations(t0.Add(time.Nanosecond)); len(dropped) != 1 || len(p.Entries) != 0 || p.Size() != 0 {
-		t.Errorf("pruned %v, %d entries and %d facts left; want 1, 0 and 0", dropped, len(p.Entries), p.Size())
+	if dropped := p.PruneObservations(t0.Add(time.Nanosecond)); len(dropped) != 0 || p.Size() != 1 {
+		t.Errorf("pruned %v, %d facts left; want the newest of its code kept", dropped, p.Size())
+	}
+	newer := obs("1", t0, 1, false, true)
+	newer.Observation.Ref, newer.Observation.Effective = "Observation/o2", t0.Add(time.Hour)
+	p.Apply(newer)
+	if dropped := p.PruneObservations(t0.Add(2 * time.Hour)); len(dropped) != 1 || dropped[0] != "Observation/o1" || len(p.Entries) != 1 || p.Size() != 1 {
+		t.Errorf("pruned %v, %d entries and %d facts left; want Observation/o1 pruned, the newer kept", dropped, len(p.Entries), p.Size())
 	}
 }
 
@@ -243,4 +249,28 @@ func fmtList(s []string) string {
 		out += x
 	}
 	return out + "]"
+}
+
+// TestEncounterStore: encounters are stored, found, split into parts,
+// merged back, counted and removed like every other fact.
+func TestEncounterStore(t *testing.T) {
+	p := facts.NewPatient("Patient/p")
+	e := &facts.Encounter{Meta: facts.Meta{Ref: "Encounter/e1", VersionID: "1"}, Class: "IMP", Status: "finished", Start: t0}
+	if c := p.Apply(facts.Resource{Patient: p.ID, Relevant: true, Encounter: e}); c != facts.FactsChanged || p.Size() != 1 || p.Encounters["Encounter/e1"] != e {
+		t.Fatalf("apply: %v, size %d", c, p.Size())
+	}
+	part := p.Part([]string{"Encounter/e1"})
+	if part.Encounters["Encounter/e1"] != e {
+		t.Errorf("part lacks the encounter")
+	}
+	q := facts.NewPatient(p.ID)
+	q.Merge(part)
+	if q.Encounters["Encounter/e1"] != e || q.Size() != 1 {
+		t.Errorf("merge lacks the encounter")
+	}
+	retracted := *e
+	retracted.VersionID, retracted.Retracted = "2", true
+	if c := p.Apply(facts.Resource{Patient: p.ID, Encounter: &retracted}); c != facts.FactsChanged || p.Size() != 0 {
+		t.Errorf("retraction: %v, size %d", c, p.Size())
+	}
 }
