@@ -146,13 +146,20 @@ func TestLocalTrialOverridesShipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(trials) != 1 {
-		t.Fatalf("%d trials, want the local one replacing the shipped one", len(trials))
-	}
-	for _, k := range trials[0].Concepts {
-		if k.Name == "anc" && k.Codes[len(k.Codes)-1].Code != "NEUT-ABS" {
-			t.Errorf("anc codes %v: the local code is missing", k.Codes)
+	var ids []string
+	for _, tr := range trials {
+		ids = append(ids, tr.ID)
+		if tr.ID != "sle-refractory" {
+			continue
 		}
+		for _, k := range tr.Concepts {
+			if k.Name == "anc" && k.Codes[len(k.Codes)-1].Code != "NEUT-ABS" {
+				t.Errorf("anc codes %v: the local code is missing", k.Codes)
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{"hf-outpatient", "sle-refractory"}, ids); diff != "" {
+		t.Errorf("trials (-want +got): the local one replaces the shipped one of its id, the other stays:\n%s", diff)
 	}
 }
 
