@@ -386,3 +386,23 @@ func TestValidUntilOfNewFunctions(t *testing.T) {
 		})
 	}
 }
+
+// drug adds a MedicationStatement of empagliflozin from start to end (zero:
+// ongoing when active).
+func drug(status string, start, end time.Time) vfact {
+	return func(p *facts.Patient, n int) {
+		apply(p, facts.Resource{Medication: &facts.Medication{Meta: facts.Meta{Ref: fmt.Sprintf("MedicationStatement/m-%d", n)},
+			Texts: []string{"empagliflozin 10 MG Oral Tablet"}, Status: status, Start: start, End: end}})
+	}
+}
+
+func TestNowAndEverSpans(t *testing.T) {
+	now, recent := `patient.exposed_within("sglt2-inhibitor", "now")`, `patient.exposed_within("sglt2-inhibitor", "28d")`
+	runVocabulary(t, []vcase{
+		{"taking it now", now, []vfact{drug("active", daysBefore(10), time.Time{})}, evaluator.Met, "SGLT2 inhibitor at 2026-11-01"},
+		{"stopped 3 days ago is not now", now, []vfact{drug("completed", daysBefore(60), daysBefore(3))}, evaluator.NotMet, "no SGLT2 inhibitor at 2026-11-01"},
+		{"stopped 3 days ago is within 28 days", recent, []vfact{drug("completed", daysBefore(60), daysBefore(3))}, evaluator.Met, "in the 28 days"},
+		{"ending today is now", now, []vfact{drug("completed", daysBefore(60), asOf)}, evaluator.Met, ""},
+		{"ever", `patient.exposed_within("sglt2-inhibitor", "ever")`, []vfact{drug("completed", date(2001, 1, 1), date(2001, 3, 1))}, evaluator.Met, "SGLT2 inhibitor up to 2026-11-01"},
+	})
+}
