@@ -2,7 +2,6 @@ package facts
 
 import (
 	"reflect"
-	"strings"
 	"time"
 )
 
@@ -315,19 +314,18 @@ func (p *Patient) FirstMedicationStart() time.Time {
 }
 
 // PruneObservations forgets observations (and the entries of every
-// observation, kept or not) whose effective time is before horizon, except
-// the newest observation of each code: a test read without a window (adult
-// height, "ever") still finds its latest result. Callers pass the
-// evaluation time minus the longest window any trial reads, so no
-// evaluation at or after that time can need the others; this is what keeps
-// a patient's recent facts bounded however long the history (by the number
-// of distinct tests past the horizon). It returns the references it forgot.
+// observation, kept or not) whose effective time is before horizon.
+// Callers pass the evaluation time minus the longest window any trial
+// reads, so no evaluation at or after that time can need them; this is what
+// keeps a patient's recent facts bounded however long the history. It
+// returns the references it forgot. What it keeps depends only on the
+// horizon, never on what else the store holds, so a worker that prunes
+// after every batch keeps what one pruning at the end keeps.
 func (p *Patient) PruneObservations(horizon time.Time) []string {
-	newest := p.newestByCode()
 	var dropped []string
 	kept := len(p.Observations)
 	for ref, e := range p.Entries {
-		if e.Effective.IsZero() || !e.Effective.Before(horizon) || newest[ref] {
+		if e.Effective.IsZero() || !e.Effective.Before(horizon) {
 			continue
 		}
 		if o := p.Observations[ref]; o != nil && (o.Effective.IsZero() || !o.Effective.Before(horizon)) {
@@ -341,7 +339,7 @@ func (p *Patient) PruneObservations(horizon time.Time) []string {
 		dropped = append(dropped, ref)
 	}
 	for ref, o := range p.Observations {
-		if !o.Effective.IsZero() && o.Effective.Before(horizon) && !newest[ref] {
+		if !o.Effective.IsZero() && o.Effective.Before(horizon) {
 			p.remove(ref)
 			delete(p.Entries, ref)
 			dropped = append(dropped, ref)
@@ -353,42 +351,6 @@ func (p *Patient) PruneObservations(horizon time.Time) []string {
 		p.Entries = compacted(p.Entries)
 	}
 	return dropped
-}
-
-// newestByCode marks, for each set of codes observations are sent with,
-// the newest observation held (by effective time, then meta.lastUpdated,
-// then reference).
-func (p *Patient) newestByCode() map[string]bool {
-	best := map[string]*Observation{}
-	for _, o := range p.Observations {
-		key := codesKey(o.Codes)
-		if b := best[key]; b == nil || newerObservation(o, b) {
-			best[key] = o
-		}
-	}
-	out := make(map[string]bool, len(best))
-	for _, o := range best {
-		out[o.Ref] = true
-	}
-	return out
-}
-
-func codesKey(codes []Coding) string {
-	var b strings.Builder
-	for _, c := range codes {
-		b.WriteString(c.System + "|" + c.Code + "\x00")
-	}
-	return b.String()
-}
-
-func newerObservation(a, b *Observation) bool {
-	switch {
-	case !a.Effective.Equal(b.Effective):
-		return a.Effective.After(b.Effective)
-	case !a.LastUpdated.Equal(b.LastUpdated):
-		return a.LastUpdated.After(b.LastUpdated)
-	}
-	return a.Ref > b.Ref
 }
 
 // compacted copies a map into one sized for what it holds. A Go map keeps

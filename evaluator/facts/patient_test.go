@@ -192,14 +192,8 @@ func TestPrune(t *testing.T) {
 	if dropped := p.PruneObservations(t0); len(dropped) != 0 {
 		t.Errorf("pruned %v, effective at the horizon", dropped)
 	}
-	if dropped := p.PruneObservations(t0.Add(time.Nanosecond)); len(dropped) != 0 || p.Size() != 1 {
-		t.Errorf("pruned %v, %d facts left; want the newest of its code kept", dropped, p.Size())
-	}
-	newer := obs("1", t0, 1, false, true)
-	newer.Observation.Ref, newer.Observation.Effective = "Observation/o2", t0.Add(time.Hour)
-	p.Apply(newer)
-	if dropped := p.PruneObservations(t0.Add(2 * time.Hour)); len(dropped) != 1 || dropped[0] != "Observation/o1" || len(p.Entries) != 1 || p.Size() != 1 {
-		t.Errorf("pruned %v, %d entries and %d facts left; want Observation/o1 pruned, the newer kept", dropped, len(p.Entries), p.Size())
+	if dropped := p.PruneObservations(t0.Add(time.Nanosecond)); len(dropped) != 1 || len(p.Entries) != 0 || p.Size() != 0 {
+		t.Errorf("pruned %v, %d entries and %d facts left; want 1, 0 and 0", dropped, len(p.Entries), p.Size())
 	}
 }
 
