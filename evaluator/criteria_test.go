@@ -331,7 +331,7 @@ func TestDecisions(t *testing.T) {
 			allFour(b)
 			b.decide("sle-refractory", "I8.anc", "not_met", "sample haemolysed", false)
 		}, evaluator.Ineligible, "I8.anc", evaluator.NotMet,
-			"not_met: sample haemolysed, overridden by dr.x on 2026-10-31 (automated: met, ANC 3.2 10*9/L on 2026-10-26 >= 1.5)"},
+			"not_met: sample haemolysed, overridden by dr.x on 2026-10-31 (automated: met, ANC 3.2 10*9/L on 2026-10-26 >= 1.5 10*9/L)"},
 		{"withdrawn", func(b *builder) {
 			allFour(b)
 			b.decide("sle-refractory", "E10", "not_met", "none", true)

@@ -51,6 +51,10 @@ type skimFields struct {
 	EffectivePeriod           json.RawMessage `json:"effectivePeriod"`
 	EffectiveInstant          json.RawMessage `json:"effectiveInstant"`
 	Issued                    json.RawMessage `json:"issued"`
+	Class                     json.RawMessage `json:"class"`
+	ReasonCode                json.RawMessage `json:"reasonCode"`
+	ReasonReference           json.RawMessage `json:"reasonReference"`
+	Diagnosis                 json.RawMessage `json:"diagnosis"`
 }
 
 // concept is a CodeableConcept as the skim reads it.
@@ -79,6 +83,8 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 		r = s.immunization()
 	case "Procedure":
 		r = s.procedure()
+	case "Encounter":
+		r = s.encounter()
 	default:
 		// Patient and AllergyIntolerance always make a fact the store keeps;
 		// a Medication is read through the resources naming it.
@@ -242,6 +248,35 @@ func (s *skimmer) procedure() *facts.Resource {
 	}
 	status := s.str(s.f.Status)
 	return &facts.Resource{Procedure: &facts.Procedure{Meta: s.metaOf(status), Display: skimText(code), Status: status}}
+}
+
+// encounter: an Encounter matches by its reason codes and texts
+// (encounter.go); a hospital stay that names a Condition as its reason or
+// diagnosis is relevant whatever the codes, so it goes to the full parse.
+func (s *skimmer) encounter() *facts.Resource {
+	var reasons []concept
+	s.decode(s.f.ReasonCode, &reasons)
+	var codes []facts.Coding
+	var texts []string
+	for _, r := range reasons {
+		codes = append(codes, r.Coding...)
+		if r.Text != "" {
+			texts = append(texts, r.Text)
+		}
+	}
+	if s.stopped(s.v.Match(codes, texts...)) {
+		return nil
+	}
+	var class facts.Coding
+	s.decode(s.f.Class, &class)
+	if facts.InpatientClass(class.Code) && (len(s.f.ReasonReference) > 0 || len(s.f.Diagnosis) > 0) {
+		s.ok = false
+	}
+	if !s.ok {
+		return nil
+	}
+	status := s.str(s.f.Status)
+	return &facts.Resource{Encounter: &facts.Encounter{Meta: s.metaOf(status), Class: class.Code, Status: status}}
 }
 
 // firstCode is codes.go's firstCode on a raw CodeableConcept.

@@ -27,7 +27,7 @@ var hostileKinds = []struct {
 	}},
 	{"unknown resource type", true, func(i int) string { return fmt.Sprintf(`{"resourceType":"Frobnication","id":"u%d"}`, i) }},
 	{"type not read", false, func(i int) string {
-		return fmt.Sprintf(`{"resourceType":"Encounter","id":"e%d","status":"finished"}`, i)
+		return fmt.Sprintf(`{"resourceType":"Location","id":"e%d","status":"active"}`, i)
 	}},
 	{"no patient", true, func(i int) string {
 		return fmt.Sprintf(`{"resourceType":"Condition","id":"n%d","code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009"}]}}`, i)

@@ -50,9 +50,17 @@ func TestResearchSubjects(t *testing.T) {
 		t.Fatalf("%d research subjects for %d events", len(subjects), len(evs))
 	}
 	want := map[string]string{"incomplete": "potential-candidate", "candidate": "candidate", "eligible": "eligible", "ineligible": "ineligible"}
+	// Matched by the event id each carries: patients are published
+	// concurrently, so the two subjects need not keep one order.
+	byEvent := map[string]rs{}
+	for _, r := range subjects {
+		if len(r.Identifier) == 1 {
+			byEvent[r.Identifier[0].Value] = r
+		}
+	}
 	ids := map[string]string{}
-	for i, ev := range evs {
-		r := subjects[i]
+	for _, ev := range evs {
+		r := byEvent[ev.ID]
 		if r.Status != want[string(ev.Status)] || r.Individual.Reference != ev.Patient || r.Study.Reference != "ResearchStudy/"+ev.Trial ||
 			len(r.Identifier) != 1 || r.Identifier[0].Value != ev.ID {
 			t.Errorf("event %s %s %s: research subject %+v", ev.Patient, ev.Trial, ev.Status, r)

@@ -65,7 +65,7 @@ func TestCoordinatorCommands(t *testing.T) {
 		t.Fatalf("list --status eligible --json: %d %q", code, out)
 	}
 
-	code, out, _ = runCLI(t, "", "explain", patient, "--nats-url", url, "--json")
+	code, out, _ = runCLI(t, "", "explain", patient, "--nats-url", url, "--trial", "sle-refractory", "--json")
 	var ev evaluator.Evaluation
 	if code != 0 || json.Unmarshal([]byte(out), &ev) != nil || ev.Status != evaluator.Eligible || !strings.HasPrefix(ev.Criterion("I1").Reason, "met: consent signed") {
 		t.Fatalf("explain --json: %d %q", code, out)

@@ -29,8 +29,9 @@ func newDemoCommand() *cobra.Command {
 		Short: "A first run: embedded NATS, the worker, the sample patients, every status change printed",
 		Long: `Starts an embedded NATS server (in a temporary directory, on a free port), the worker,
 publishes the sample patients of testdata/patients resource by resource, prints every
-status-change event as it arrives, then a summary, and exits. The worker's clock is
-fixed at --as-of (the samples' date) so that their screening labs are current.`,
+status-change event of every shipped trial (the SLE and the heart-failure trial) as it
+arrives, then a summary, and exits. The worker's clock is fixed at --as-of (the samples'
+date) so that their screening labs are current.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSettings(cmd)
 			if err != nil {
@@ -219,13 +220,15 @@ func (p *eventPrinter) summary(out io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	keys := make([]string, 0, len(p.status))
+	width := 0
 	for k := range p.status {
 		keys = append(keys, k)
+		width = max(width, len(k))
 	}
 	sort.Strings(keys)
 	fmt.Fprintf(out, "\n%d status-change events. Final status per patient and trial:\n", p.count)
 	for _, k := range keys {
-		fmt.Fprintf(out, "  %-68s %s\n", k, p.status[k])
+		fmt.Fprintf(out, "  %-*s %s\n", width, k, p.status[k])
 	}
 	fmt.Fprintln(out, "\nNext: `trialscout run` in one shell, `trialscout publish FILE...` in another, then `trialscout explain PATIENT`.")
 }
