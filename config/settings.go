@@ -27,6 +27,9 @@ type Settings struct {
 	// JetStream on 127.0.0.1:4222 keeping its data in StoreDir.
 	NATSURL  string `yaml:"nats_url"`
 	StoreDir string `yaml:"store_dir"`
+	// NATSSync is when the embedded server syncs writes to disk: always
+	// (the default) or an interval (see SyncPolicy).
+	NATSSync SyncPolicy `yaml:"nats_sync"`
 	// Credentials for a server that requires them (use one kind).
 	NATSUser     string `yaml:"nats_user"`
 	NATSPassword string `yaml:"nats_password"`
@@ -104,11 +107,11 @@ func (s Settings) String() string {
 		}
 		return "(set)"
 	}
-	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s"+
+	return fmt.Sprintf("nats_url=%q store_dir=%q nats_sync=%s nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s"+
 		" max_deliveries=%d retry_backoff=%s retry_backoff_max=%s stall_after=%s"+
 		" fhir_max_age=%s fhir_max_bytes=%s eligibility_max_age=%s eligibility_max_bytes=%s rejected_max_age=%s rejected_max_bytes=%s"+
 		" ui_addr=%q ui_users=%q ui_token=%s ui_tls_cert=%q sources=%s",
-		RedactURLs(s.NATSURL), s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait,
+		RedactURLs(s.NATSURL), s.StoreDir, s.NATSSync, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait,
 		s.MaxDeliveries, s.RetryBackoff, s.RetryBackoffMax, s.StallAfter,
 		s.FHIRMaxAge, s.FHIRMaxBytes, s.EligibilityMaxAge, s.EligibilityMaxBytes, s.RejectedMaxAge, s.RejectedMaxBytes,
 		s.UIAddr, s.UIUsers, hidden(s.UIToken), s.UITLSCert, s.Sources)
@@ -228,6 +231,14 @@ func (s *Settings) typed() map[string]func(string) error {
 		"eligibility_max_bytes": size("eligibility_max_bytes", &s.EligibilityMaxBytes),
 		"rejected_max_age":      days("rejected_max_age", &s.RejectedMaxAge),
 		"rejected_max_bytes":    size("rejected_max_bytes", &s.RejectedMaxBytes),
+		"nats_sync": func(v string) error {
+			p, err := ParseSyncPolicy(v)
+			if err != nil {
+				return fmt.Errorf("nats_sync %w", err)
+			}
+			s.NATSSync = p
+			return nil
+		},
 		"sources": func(v string) error {
 			src, err := ParseSources(v)
 			s.Sources = src
@@ -293,6 +304,9 @@ func (s Settings) Validate() error {
 	}
 	if kinds > 1 {
 		return fmt.Errorf("give one kind of NATS credentials: user/password, token, creds file or NKey seed")
+	}
+	if s.NATSURL != "" && !s.NATSSync.Always() {
+		return fmt.Errorf("nats_sync is a setting of the embedded server; with nats_url, set sync_interval in that server's configuration")
 	}
 	if s.NATSURL == "" && (kinds > 0 || s.TLSCA != "" || s.TLSCert != "") {
 		return fmt.Errorf("NATS credentials or TLS are set but nats_url is empty (the embedded server needs none)")

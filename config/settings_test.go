@@ -213,3 +213,42 @@ func TestExampleSettingsFile(t *testing.T) {
 		t.Errorf("the example's values differ from the defaults:\n%s\n%s", s, Defaults())
 	}
 }
+
+// TestSyncPolicy: nats_sync is always (the default) or an interval, from
+// the file or the environment; anything else is refused by name, and it
+// is a setting of the embedded server only.
+func TestSyncPolicy(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "trialscout.yaml")
+	if err := os.WriteFile(file, []byte("nats_sync: 2s\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		file string
+		env  map[string]string
+		want SyncPolicy
+		err  string
+	}{
+		{"", nil, SyncAlways, ""},
+		{file, nil, SyncPolicy(2 * time.Second), ""},
+		{file, map[string]string{"TRIALSCOUT_NATS_SYNC": "always"}, SyncAlways, ""},
+		{"", map[string]string{"TRIALSCOUT_NATS_SYNC": "1d"}, SyncPolicy(24 * time.Hour), ""},
+		{"", map[string]string{"TRIALSCOUT_NATS_SYNC": "sometimes"}, 0, `TRIALSCOUT_NATS_SYNC: nats_sync "sometimes": want always, or an interval`},
+		{"", map[string]string{"TRIALSCOUT_NATS_SYNC": "-1s"}, 0, "want always, or an interval"},
+	}
+	for _, c := range cases {
+		s, err := LoadSettings(c.file, c.env)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("%s %v: error %v, want %q", c.file, c.env, err, c.err)
+		case c.err == "" && err != nil:
+			t.Errorf("%s %v: %v", c.file, c.env, err)
+		case c.err == "" && s.NATSSync != c.want:
+			t.Errorf("%s %v: nats_sync %s, want %s", c.file, c.env, s.NATSSync, c.want)
+		}
+	}
+	s := Defaults()
+	s.NATSURL, s.NATSSync = "nats://x:4222", SyncPolicy(time.Second)
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "nats_sync is a setting of the embedded server") {
+		t.Errorf("nats_sync with nats_url: %v", err)
+	}
+}

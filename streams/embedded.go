@@ -13,9 +13,24 @@ type Embedded struct {
 	*server.Server
 }
 
+// EmbeddedOption changes how the embedded server runs.
+type EmbeddedOption func(*server.Options)
+
+// SyncEvery makes the server sync JetStream writes to disk every interval
+// rather than each one before it is acknowledged (the default): several
+// times the throughput, at the risk of losing up to one interval of writes
+// if the machine (not only the process) fails. 0 keeps syncing each write.
+func SyncEvery(interval time.Duration) EmbeddedOption {
+	return func(o *server.Options) {
+		if interval > 0 {
+			o.SyncAlways, o.SyncInterval = false, interval
+		}
+	}
+}
+
 // StartEmbedded starts a server on host:port (port -1: a free one) keeping
 // JetStream data under storeDir.
-func StartEmbedded(host string, port int, storeDir string) (*Embedded, error) {
+func StartEmbedded(host string, port int, storeDir string, options ...EmbeddedOption) (*Embedded, error) {
 	opts := &server.Options{
 		ServerName: "trialscout-embedded",
 		Host:       host, Port: port,
@@ -29,6 +44,9 @@ func StartEmbedded(host string, port int, storeDir string) (*Embedded, error) {
 		// the process. The embedded server serves one site's feed, where
 		// this costs far less than a lost alert.
 		SyncAlways: true,
+	}
+	for _, o := range options {
+		o(opts)
 	}
 	s, err := server.NewServer(opts)
 	if err != nil {

@@ -70,7 +70,7 @@ func connectOrEmbed(ctx context.Context, s config.Settings, port int, log *zap.L
 	if err := os.MkdirAll(s.StoreDir, 0o750); err != nil {
 		return nil, fmt.Errorf("store directory: %w", err)
 	}
-	srv, err := streams.StartEmbedded("127.0.0.1", port, s.StoreDir)
+	srv, err := streams.StartEmbedded("127.0.0.1", port, s.StoreDir, streams.SyncEvery(time.Duration(s.NATSSync)))
 	if err != nil {
 		return nil, err
 	}

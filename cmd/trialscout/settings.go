@@ -13,6 +13,7 @@ var settingFlags = map[string]string{
 	"log-level":      "log_level",
 	"nats-url":       "nats_url",
 	"store-dir":      "store_dir",
+	"nats-sync":      "nats_sync",
 	"nats-user":      "nats_user",
 	"nats-password":  "nats_password",
 	"nats-token":     "nats_token",
@@ -50,6 +51,7 @@ func addSettingFlags(cmd *cobra.Command) {
 	f.String("log-level", "", "debug, info, warn or error (default info)")
 	f.String("nats-url", "", "NATS server URL; empty: an embedded server on 127.0.0.1:4222 (run) or that address (other commands)")
 	f.String("store-dir", "", "where the embedded server keeps its data (default ./data)")
+	f.String("nats-sync", "", "when the embedded server syncs writes to disk: always (default), or an interval such as 1s (faster; a machine crash loses up to that much)")
 	f.String("nats-user", "", "NATS user (with --nats-password)")
 	f.String("nats-password", "", "NATS password (prefer TRIALSCOUT_NATS_PASSWORD: flags show in process lists)")
 	f.String("nats-token", "", "NATS token (prefer TRIALSCOUT_NATS_TOKEN)")
