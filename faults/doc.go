@@ -14,7 +14,7 @@
 //	    repeats a status; the last ends in the stored status;
 //	(c) no two events share an id.
 //
-// and no event is left unpublished in a patient's outbox.
+// and no event in a patient's outbox is left unpublished.
 //
 // `go test ./faults/` runs the bounded variant that CI runs. The long
 // variant (the README's Reliability figures) runs with

@@ -2,10 +2,9 @@ package streams
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
-
-	"go.uber.org/zap"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
@@ -14,87 +13,167 @@ import (
 // retried later as a whole.
 const maxConflicts = 16
 
-// applyPatient applies facts to one patient's record and, when decide,
-// re-decides the trials for every record whose facts changed; then it
-// writes what changed and publishes the events. A resource whose newer
-// version names this patient is taken from the patient that held it. A
-// conflicting concurrent write re-reads and re-applies.
-func (w *Worker) applyPatient(ctx context.Context, patient string, resources []facts.Resource, trigger string, decide bool) error {
+// prepared is one patient's work applied and decided, not yet written.
+type prepared struct {
+	patient string
+	work    *patientWork
+	ch      *change
+	// recs are the records to write, the patient's first; none when the
+	// work brought nothing new (a redelivery).
+	recs []*record
+	err  error
+}
+
+// prepare applies a patient's resources to its record, taking a resource
+// whose newer version names this patient from the patient that held it,
+// and, when decide, re-decides the trials of every record whose facts
+// changed. Nothing is written yet.
+func (w *Worker) prepare(ctx context.Context, patient string, work *patientWork, decide bool) *prepared {
+	p := &prepared{patient: patient, work: work}
+	ch, err := w.applyOnce(ctx, patient, work.resources)
+	if err != nil {
+		p.err = err
+		return p
+	}
+	p.ch = ch
+	if ch.own.stale && len(work.resources) > 0 {
+		// Facts ahead of the decisions: a writer stopped between its
+		// writes, or one is between them now (its growth, say). Decide
+		// again now, and write the head in any case (not deciding, in a
+		// replay): its compare-and-set is what tells this writer, should
+		// the other's head land first, that its view is out of date.
+		ch.changed[ch.own], ch.causes[ch.own] = true, work.resources[len(work.resources)-1].Meta().Ref
+		ch.own.headDirty = true
+	}
+	if len(ch.changed) == 0 { // nothing new: a redelivery
+		for _, rec := range ch.others {
+			w.store.release(rec)
+		}
+		return p
+	}
+	if decide {
+		for rec, cause := range ch.causes {
+			w.decide(rec, work.trigger, cause)
+		}
+	}
+	p.recs = ch.records()
+	for _, rec := range p.recs {
+		w.tidy(rec)
+	}
+	return p
+}
+
+// discard forgets the records of a change that will not be written.
+func (p *prepared) discard(s *stateStore) {
+	if p.ch == nil {
+		return
+	}
+	s.cache.drop(p.ch.own.key)
+	for _, rec := range p.recs {
+		s.cache.drop(rec.key)
+	}
+}
+
+// applyPatient applies and writes one patient's work key by key, reading
+// again and starting over when another writer changed a key meanwhile;
+// then it publishes the events.
+func (w *Worker) applyPatient(ctx context.Context, patient string, work *patientWork, decide bool) error {
 	for range maxConflicts {
-		ch, err := w.applyOnce(ctx, patient, resources)
-		if err != nil {
-			return err
+		p := w.prepare(ctx, patient, work, decide)
+		if p.err != nil {
+			return p.err
 		}
-		if ch.own.stale && len(resources) > 0 {
-			// Facts ahead of the decisions: a writer stopped between its
-			// writes. Decide again now.
-			ch.changed[ch.own], ch.causes[ch.own] = true, resources[len(resources)-1].Meta().Ref
-		}
-		if len(ch.changed) == 0 { // nothing new: a redelivery
-			for _, rec := range ch.others {
-				w.store.release(rec)
+		if p.recs != nil {
+			err := p.ch.commit(ctx, p.recs)
+			if errors.Is(err, errConflict) {
+				w.metrics.conflicts.Inc()
+				continue
 			}
-			err := w.publishOutboxes(ctx, []*record{ch.own}) // a stopped writer's events
-			w.store.release(ch.own)
-			return err
-		}
-		if decide {
-			for rec, cause := range ch.causes {
-				w.decide(rec, trigger, cause)
+			if err != nil {
+				return err
 			}
 		}
-		recs := ch.records()
-		for _, rec := range recs {
-			w.tidy(rec)
-		}
-		err = ch.commit(ctx, recs)
-		if errors.Is(err, errConflict) {
-			w.metrics.conflicts.Inc()
-			continue
-		}
-		if err != nil {
-			return err
-		}
-		for _, rec := range recs {
-			w.due.set(rec.head.Patient, rec.due())
-		}
-		err = w.publishOutboxes(ctx, recs)
-		w.store.release(recs...)
-		return err
+		return w.written(ctx, []*prepared{p})[0]
 	}
 	return fmt.Errorf("%s: %d concurrent updates in a row", patientKey(patient), maxConflicts)
 }
 
-// commit writes a change in an order that a stop at any point leaves
-// consistent, as a redelivery finds it: the records a resource leaves
+// written finishes changes whose writes are done (or that had nothing to
+// write): it schedules each record's next check, publishes the events of
+// their outboxes (a stopped writer's too), and hands the records back. It
+// returns, per change, why its events could not all be published.
+func (w *Worker) written(ctx context.Context, preps []*prepared) []error {
+	groups := make([][]*record, len(preps))
+	for i, p := range preps {
+		if p.recs == nil {
+			groups[i] = []*record{p.ch.own}
+			continue
+		}
+		for _, rec := range p.recs {
+			w.due.set(rec.head.Patient, rec.due())
+		}
+		groups[i] = p.recs
+	}
+	errs := w.publishOutboxes(ctx, groups)
+	for _, g := range groups {
+		w.store.release(g...)
+	}
+	return errs
+}
+
+// commit writes a change key by key, in an order that a stop at any point
+// leaves consistent, as a redelivery finds it (see plan). On a failure the
+// records are not kept, since what the bucket holds is then unknown.
+func (ch *change) commit(ctx context.Context, recs []*record) error {
+	writes, err := ch.plan(ctx, recs)
+	if err == nil {
+		err = ch.w.store.write(ctx, writes)
+	}
+	if err != nil {
+		for _, rec := range recs {
+			ch.w.store.cache.drop(rec.key)
+		}
+	}
+	return err
+}
+
+// plan lists a change's writes in order: the records a resource leaves
 // first; then the index entries naming this patient as holder; then this
 // patient's record; then the index entries of resources nobody holds any
 // more. A stale index entry only costs a look at a record that no longer
-// holds the resource.
-func (ch *change) commit(ctx context.Context, recs []*record) error {
+// holds the resource. An atomic batch writes them all or none (group.go).
+func (ch *change) plan(ctx context.Context, recs []*record) ([]keyWrite, error) {
 	s := ch.w.store
+	var out []keyWrite
 	for _, rec := range recs[1:] {
-		if err := s.commit(ctx, rec); err != nil {
-			return err
+		ws, err := s.plan(ctx, rec)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, ws...)
 	}
 	for _, pass := range []bool{true, false} {
 		for ref, ix := range ch.index {
-			if ix.now == ix.holder || (ix.now != "") != pass {
+			if (ix.now == ix.holder && !ix.touch) || (ix.now != "") != pass {
 				continue
 			}
-			if err := s.setHolder(ctx, ref, ix.now, ix.rev); err != nil {
-				s.cache.drop(ch.own.key)
-				return err
+			data, err := json.Marshal(indexEntry{Patient: ix.now})
+			if err != nil {
+				return nil, fmt.Errorf("encode index of %s: %w", ref, err)
 			}
+			out = append(out, keyWrite{key: resourceKey(ref), data: data, rev: ix.rev, done: func(rev uint64) {
+				ix.holder, ix.rev, ix.touch = ix.now, rev, false
+			}})
 		}
 		if pass {
-			if err := s.commit(ctx, recs[0]); err != nil {
-				return err
+			ws, err := s.plan(ctx, recs[0])
+			if err != nil {
+				return nil, err
 			}
+			out = append(out, ws...)
 		}
 	}
-	return nil
+	return out, nil
 }
 
 // change is one patient's work in progress: its record, the records of
@@ -115,6 +194,8 @@ type change struct {
 type indexState struct {
 	holder, now string
 	rev         uint64
+	// touch: write the entry even if now is holder (see apply).
+	touch bool
 }
 
 func (w *Worker) applyOnce(ctx context.Context, patient string, resources []facts.Resource) (*change, error) {
@@ -149,6 +230,9 @@ func (ch *change) apply(ctx context.Context, r facts.Resource) error {
 			if from, err = ch.other(ctx, ix.now); err != nil {
 				return err
 			}
+			if !from.facts.Holds(ref) {
+				ch.fence(from, ref)
+			}
 		}
 	}
 	var fromFacts *facts.Patient
@@ -169,12 +253,28 @@ func (ch *change) apply(ctx context.Context, r facts.Resource) error {
 	switch {
 	case heldAfter:
 		ix.now = ch.patient
+		// Taken by this change: the entry is written even when it names
+		// this patient already (left by a writer of this patient that
+		// stopped, or whose write of the record failed), so that another
+		// writer that read it meanwhile to take the resource conflicts.
+		ix.touch = !heldBefore
 	case from != nil && from.facts.Holds(ref):
 		ix.now = from.head.Patient
 	default:
 		ix.now = ""
 	}
 	return nil
+}
+
+// fence writes again, unchanged, the bucket where the index's holder would
+// keep a resource it does not hold. The index may name it because it
+// lost the resource (a stale entry, harmless), or because its writer is
+// between writing the index and writing its record: its record write then
+// conflicts with the fence, or the fence with it, and either change is
+// made again from a fresh read; so the resource never ends up with both.
+func (ch *change) fence(rec *record, ref string) {
+	rec.dirty[bucketOf(ref, rec.head.Buckets)] = true
+	ch.changed[rec] = true
 }
 
 // note records what applying did to a record.
@@ -244,28 +344,4 @@ func (w *Worker) tidy(rec *record) {
 		rec.touched(ref, facts.FactsChanged)
 	}
 	rec.grow()
-}
-
-// publishOutboxes publishes every event the records hold (each event's id
-// is its Nats-Msg-Id, so a repeat is dropped by the stream), then clears
-// the outboxes.
-func (w *Worker) publishOutboxes(ctx context.Context, recs []*record) error {
-	for _, rec := range recs {
-		if rec == nil || len(rec.head.Outbox) == 0 {
-			continue
-		}
-		for _, e := range rec.head.Outbox {
-			if err := w.publishEvent(ctx, e); err != nil {
-				return err
-			}
-		}
-		rec.head.Outbox, rec.headDirty = nil, true
-		if err := w.store.commit(ctx, rec); err != nil {
-			// The events are out; a stale outbox is published again under
-			// the same ids by the next writer, and the stream drops the
-			// repeats.
-			w.log.Warn("could not clear outbox", zap.String("patient_key", rec.key), zap.Error(err))
-		}
-	}
-	return nil
 }

@@ -2,6 +2,7 @@ package streams
 
 import (
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -12,8 +13,7 @@ import (
 
 // TestBatchWritesEachPatientOnce: a backlog of one patient's resources,
 // handled as one batch, is applied with one evaluation and one record
-// write (plus the write that clears the outbox), acks every message, and
-// ends where eval ends.
+// write, acks every message, and ends where eval ends.
 func TestBatchWritesEachPatientOnce(t *testing.T) {
 	e := startNATS(t)
 	clk := &clock{t: scenarioAsOf}
@@ -58,26 +58,44 @@ func TestBatchWritesEachPatientOnce(t *testing.T) {
 	if len(evs) != len(want) {
 		t.Errorf("%d events for %d statuses: a batch evaluates each patient once", len(evs), len(want))
 	}
-	// One head write with the events, one that clears the outbox. A
-	// patient's record holds every trial's evaluation.
+	// One head write with the decisions and their events. Once the events
+	// are out, the next write of the head leaves them out: here the one of
+	// an idle worker, since nothing else comes. A patient's record holds
+	// every trial's evaluation.
 	patients := map[string]bool{}
 	for key := range want {
 		patient, _, _ := strings.Cut(key, " ")
 		patients[patient] = true
 	}
-	writes := map[string]int{}
-	for n := 0; n < 2*len(patients); n++ {
+	outboxes := func(step string) map[string]int {
+		t.Helper()
+		out := map[string]int{}
+		for n := 0; n < len(patients); n++ {
+			select {
+			case u := <-heads.Updates():
+				var h head
+				if err := json.Unmarshal(u.Value(), &h); err != nil {
+					t.Fatal(err)
+				}
+				out[u.Key()] = len(h.Outbox)
+			case <-time.After(5 * time.Second):
+				t.Fatalf("%s: %d head writes seen, want %d: %v", step, n, len(patients), out)
+			}
+		}
 		select {
 		case u := <-heads.Updates():
-			writes[u.Key()]++
-		case <-time.After(5 * time.Second):
-			t.Fatalf("%d head writes seen, want %d: %v", n, 2*len(patients), writes)
+			t.Fatalf("%s: another head write, of %s", step, u.Key())
+		case <-time.After(200 * time.Millisecond):
 		}
+		return out
 	}
-	for key := range want {
-		patient, _, _ := strings.Cut(key, " ")
-		if got := writes[patientKey(patient)]; got != 2 {
-			t.Errorf("%s: head written %d times for one batch, want 2", patient, got)
+	first := outboxes("the batch")
+	w.flushClears(context.Background(), true)
+	second := outboxes("the idle worker")
+	for patient := range patients {
+		key := patientKey(patient)
+		if first[key] == 0 || second[key] != 0 {
+			t.Errorf("%s: events in the head's outbox %d, then %d; want some, then none", patient, first[key], second[key])
 		}
 	}
 }

@@ -37,6 +37,8 @@ func FollowHeads(ctx context.Context, js jetstream.JetStream, cfg Config, fn Hea
 			return nil
 		case e, ok := <-watcher.Updates():
 			switch {
+			case !ok && ctx.Err() != nil:
+				return nil // the watch ends with ctx: not an error
 			case !ok:
 				return fmt.Errorf("watch %s: closed", cfg.StateBucket)
 			case e == nil:

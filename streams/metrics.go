@@ -21,6 +21,9 @@ type Metrics struct {
 	replayed        prometheus.Counter
 	replayRemaining prometheus.Gauge
 	quarantined     prometheus.Counter
+	// atomicBatches counts atomic batches by what they wrote (state,
+	// events) and outcome (written, refused).
+	atomicBatches *prometheus.CounterVec
 
 	// redelivered are the same metrics, but for what a redelivered message
 	// holds (resources, rejections), which its first delivery counted:
@@ -62,13 +65,15 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Input messages still to replay before pending trials are decided (0: none pending)."}),
 		quarantined: prometheus.NewCounter(prometheus.CounterOpts{Name: "trialscout_records_quarantined_total",
 			Help: "Stored patient records that could not be read, copied to the rejected stream and started again."}),
+		atomicBatches: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "trialscout_atomic_batches_total",
+			Help: "Atomic batches the worker sent, by what they wrote (state: records and the index; events) and outcome (written; refused: made again key by key, or event by event)."}, []string{"kind", "outcome"}),
 	}
 	again := *m
 	again.consumed, again.rejected = newConsumed(), newRejected()
 	m.redelivered = &again
 	if reg != nil {
 		reg.MustRegister(m.consumed, m.rejected, m.evaluations, m.statusChanges, m.latency, m.pending, m.oldestPending,
-			m.scheduled, m.conflicts, m.retries, m.gaveUp, m.rejectCopyFailures, m.recreated, m.replayed, m.replayRemaining, m.quarantined)
+			m.scheduled, m.conflicts, m.retries, m.gaveUp, m.rejectCopyFailures, m.recreated, m.replayed, m.replayRemaining, m.quarantined, m.atomicBatches)
 	}
 	return m
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -36,6 +37,7 @@ type message struct {
 
 // patientWork is what a batch holds for one patient, in stream order.
 type patientWork struct {
+	mu        *sync.Mutex // a message's outcome, shared by the patients it names
 	resources []facts.Resource
 	trigger   string // the last message's: names the events it causes
 	msgs      []*message
@@ -45,55 +47,112 @@ type patientWork struct {
 // of them with one read, one evaluation and one write of the record, and
 // returns the messages with their outcome for settling.
 func (w *Worker) process(ctx context.Context, msgs []jetstream.Msg, decide bool) []*message {
-	batch := make([]*message, len(msgs))
-	work := map[string]*patientWork{}
-	var order []string
-	for i, msg := range msgs {
-		in := &message{msg: msg}
-		batch[i] = in
-		for _, p := range w.read(in) {
-			pw := work[p.patient]
+	m := w.mapAll(msgs)
+	w.applyAll(ctx, m, decide)
+	return m.msgs
+}
+
+// mapped is a batch of messages read and grouped by patient, not applied.
+type mapped struct {
+	msgs  []*message
+	work  map[string]*patientWork
+	order []string // patients in the order the batch first names them
+}
+
+// mapAll reads the messages, several at once (each is read on its own),
+// and groups their facts by patient, in stream order.
+func (w *Worker) mapAll(msgs []jetstream.Msg) *mapped {
+	m := &mapped{msgs: make([]*message, len(msgs)), work: map[string]*patientWork{}}
+	read := make([][]patientFacts, len(msgs))
+	each(len(msgs), runtime.GOMAXPROCS(0), func(i int) {
+		m.msgs[i] = &message{msg: msgs[i]}
+		read[i] = w.read(m.msgs[i])
+	})
+	mu := &sync.Mutex{}
+	for i, in := range m.msgs {
+		for _, p := range read[i] {
+			pw := m.work[p.patient]
 			if pw == nil {
-				pw = &patientWork{}
-				work[p.patient] = pw
-				order = append(order, p.patient)
+				pw = &patientWork{mu: mu}
+				m.work[p.patient] = pw
+				m.order = append(m.order, p.patient)
 			}
 			pw.resources = append(pw.resources, p.resources...)
 			pw.trigger = in.trigger
 			pw.msgs = append(pw.msgs, in)
 		}
 	}
-	w.applyAll(ctx, order, work, decide)
-	return batch
+	return m
 }
 
-// applyAll applies each patient's work (and, when decide, makes the
-// decisions and events it causes), Parallel patients at a time:
-// patients are independent records, so their reads, writes and event
-// publishes, each a round trip to a server that syncs to disk, overlap.
+// applyAll applies each patient's work and, when decide, makes the
+// decisions and events it causes. Patients are independent records: their
+// work is applied Parallel patients at a time, then written together (one
+// atomic batch for a backlog, group.go), then their events published.
 // A patient's own work stays in order, in one goroutine.
-func (w *Worker) applyAll(ctx context.Context, order []string, work map[string]*patientWork, decide bool) {
+func (w *Worker) applyAll(ctx context.Context, m *mapped, decide bool) {
+	preps := make([]*prepared, len(m.order))
+	each(len(m.order), w.cfg.Parallel, func(i int) {
+		preps[i] = w.prepare(ctx, m.order[i], m.work[m.order[i]], decide)
+	})
+	var toWrite, noops []*prepared
+	for _, p := range preps {
+		switch {
+		case p.err != nil:
+			p.work.fail(p.err)
+		case p.recs == nil:
+			noops = append(noops, p)
+		default:
+			toWrite = append(toWrite, p)
+		}
+	}
+	written, again := w.commitAll(ctx, toWrite)
+	for _, p := range toWrite {
+		if p.err != nil {
+			p.work.fail(p.err)
+		}
+	}
+	if len(again) > 0 {
+		w.metrics.conflicts.Add(float64(len(again)))
+	}
+	done := append(written, noops...)
+	for i, err := range w.written(ctx, done) {
+		if err != nil {
+			done[i].work.fail(err)
+		}
+	}
+	each(len(again), w.cfg.Parallel, func(i int) {
+		p := again[i]
+		if err := w.applyPatient(ctx, p.patient, p.work, decide); err != nil {
+			p.work.fail(err)
+		}
+	})
+}
+
+// each runs f(0..n-1), at most parallel at a time, and waits.
+func each(n, parallel int, f func(i int)) {
 	var (
 		wg   sync.WaitGroup
-		mu   sync.Mutex
-		slot = make(chan struct{}, w.cfg.Parallel)
+		slot = make(chan struct{}, parallel)
 	)
-	for _, patient := range order {
-		pw := work[patient]
+	for i := range n {
 		slot <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-slot; wg.Done() }()
-			if err := w.applyPatient(ctx, patient, pw.resources, pw.trigger, decide); err != nil {
-				mu.Lock()
-				for _, in := range pw.msgs {
-					in.failed = err
-				}
-				mu.Unlock()
-			}
+			f(i)
 		}()
 	}
 	wg.Wait()
+}
+
+// fail marks the work's messages for redelivery.
+func (pw *patientWork) fail(err error) {
+	pw.mu.Lock()
+	defer pw.mu.Unlock()
+	for _, in := range pw.msgs {
+		in.failed = err
+	}
 }
 
 // patientFacts are one message's facts about one patient.

@@ -29,30 +29,50 @@ func (p jsPublisher) Publish(ctx context.Context, subject string, data []byte, m
 	return err
 }
 
-func (w *Worker) publishEvent(ctx context.Context, e Event) error {
+// eventMsgs are the two messages of an event: the event on
+// <EventPrefix><trial>, and the same as a FHIR ResearchSubject on
+// <ResearchSubjectPrefix><trial>; each with its Nats-Msg-Id (the event id),
+// so that the stream drops a repeat.
+func (w *Worker) eventMsgs(e Event) ([]batchMsg, error) {
 	data, err := json.Marshal(e)
 	if err != nil {
-		return fmt.Errorf("event %s: %w", e.ID, err)
+		return nil, fmt.Errorf("event %s: %w", e.ID, err)
 	}
 	if !subjectTokens(e.Trial, maxTrialID) {
 		// A trial file's id, not input: the subject it would make could
 		// close the connection (a space) or pass the server's limits.
-		return fmt.Errorf("event %s: trial id %q is not a valid subject token of at most %d bytes", e.ID, bounded(e.Trial, 80), maxTrialID)
-	}
-	if err := w.pub.Publish(ctx, w.cfg.EventPrefix+e.Trial, data, e.ID, nil); err != nil {
-		return fmt.Errorf("publish event %s: %w", e.ID, err)
+		return nil, fmt.Errorf("event %s: trial id %q is not a valid subject token of at most %d bytes", e.ID, bounded(e.Trial, 80), maxTrialID)
 	}
 	rs, err := researchSubject(e)
 	if err != nil {
-		return fmt.Errorf("event %s: research subject: %w", e.ID, err)
+		return nil, fmt.Errorf("event %s: research subject: %w", e.ID, err)
 	}
-	if err := w.pub.Publish(ctx, w.cfg.ResearchSubjectPrefix+e.Trial, rs, e.ID+"/ResearchSubject", nil); err != nil {
-		return fmt.Errorf("publish research subject of event %s: %w", e.ID, err)
+	return []batchMsg{
+		{subject: w.cfg.EventPrefix + e.Trial, data: data, header: nats.Header{jetstream.MsgIDHeader: []string{e.ID}}},
+		{subject: w.cfg.ResearchSubjectPrefix + e.Trial, data: rs, header: nats.Header{jetstream.MsgIDHeader: []string{e.ID + "/ResearchSubject"}}},
+	}, nil
+}
+
+// publishEvent publishes one event's messages, one at a time.
+func (w *Worker) publishEvent(ctx context.Context, e Event) error {
+	msgs, err := w.eventMsgs(e)
+	if err != nil {
+		return err
 	}
+	for _, m := range msgs {
+		if err := w.pub.Publish(ctx, m.subject, m.data, m.header.Get(jetstream.MsgIDHeader), nil); err != nil {
+			return fmt.Errorf("publish %s of event %s: %w", m.subject, e.ID, err)
+		}
+	}
+	w.announced(e)
+	return nil
+}
+
+// announced counts and logs an event once it is out.
+func (w *Worker) announced(e Event) {
 	w.metrics.statusChanges.WithLabelValues(e.Trial, string(e.Status)).Inc()
 	w.log.Info("status changed", zap.String("trial", e.Trial), zap.String("patient_key", bounded(e.Patient, maxLoggedSubject)),
 		zap.String("previous_status", string(e.PreviousStatus)), zap.String("status", string(e.Status)), zap.String("event_id", e.ID))
-	return nil
 }
 
 // maxTrialID bounds the trial id in an event's subject.

@@ -93,6 +93,9 @@ type record struct {
 	// stale: some bucket's facts are ahead of the evaluations (a writer
 	// stopped between its writes); the next change decides again.
 	stale bool
+	// published counts the outbox's first events, published since the head
+	// was written: the next write of the head leaves them out (outbox.go).
+	published int
 }
 
 func newRecord(patient string) *record {

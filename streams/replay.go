@@ -420,7 +420,7 @@ func (w *Worker) decidePending(ctx context.Context, key string, r replayState) (
 			return false, err
 		}
 		w.due.set(rec.head.Patient, rec.due())
-		err = w.publishOutboxes(ctx, []*record{rec})
+		err = w.publishOutboxes(ctx, [][]*record{{rec}})[0]
 		w.store.release(rec)
 		return true, err
 	}

@@ -103,8 +103,8 @@ func (s *schedule) popDue(now time.Time) []dueEntry {
 }
 
 // watchSchedule follows every write of a record's head to the state
-// bucket, this worker's and the others', and keeps the schedule of
-// time-driven re-evaluations: any worker then re-evaluates any patient when
+// bucket, this worker's and the others', keeps the record cache fresh
+// (cache.go), and keeps the schedule of time-driven re-evaluations: any worker then re-evaluates any patient when
 // due, and a worker that stops takes nobody's schedule with it. It returns
 // once the records already in the bucket are scheduled; the watch goes on
 // until ctx ends.
@@ -141,6 +141,7 @@ func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error
 }
 
 func (w *Worker) scheduleEntry(e jetstream.KeyValueEntry) {
+	w.store.cache.saw(e.Key(), e.Revision())
 	if e.Operation() != jetstream.KeyValuePut {
 		return // a head is removed only by hand; its next check then finds nothing
 	}
@@ -200,7 +201,7 @@ func (w *Worker) reevaluate(ctx context.Context, patient string, due time.Time) 
 			return err
 		}
 		w.due.set(patient, rec.due())
-		err = w.publishOutboxes(ctx, []*record{rec})
+		err = w.publishOutboxes(ctx, [][]*record{{rec}})[0]
 		w.store.release(rec)
 		return err
 	}

@@ -49,10 +49,12 @@ func streamConfigs(cfg Config) []jetstream.StreamConfig {
 		return jetstream.StreamConfig{Name: name, Description: desc, Subjects: subjects, Replicas: cfg.Replicas,
 			Duplicates: cfg.DuplicateWindow, MaxAge: l.natsAge(), MaxBytes: l.natsBytes(), Discard: jetstream.DiscardOld}
 	}
+	events := stream(cfg.EventStream, "trialscout: eligibility status changes, and each as a FHIR ResearchSubject", cfg.Retention.Events,
+		cfg.EventPrefix+">", cfg.ResearchSubjectPrefix+">")
+	events.AllowAtomicPublish = true // a backlog's events go out in batches (atomic.go)
 	return []jetstream.StreamConfig{
 		stream(cfg.InputStream, "trialscout: FHIR R4 input", cfg.Retention.Input, cfg.InputSubject),
-		stream(cfg.EventStream, "trialscout: eligibility status changes, and each as a FHIR ResearchSubject", cfg.Retention.Events,
-			cfg.EventPrefix+">", cfg.ResearchSubjectPrefix+">"),
+		events,
 		stream(cfg.RejectedStream, "trialscout: input set aside, with the reason", cfg.Retention.Rejected, cfg.RejectedSubject),
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -19,6 +20,9 @@ type stateStore struct {
 	kv     jetstream.KeyValue
 	bucket string
 	cache  *recordCache
+	// watched: a watch of the heads keeps the cache fresh (recordCache.saw),
+	// so a cached record is used without reading its head first.
+	watched bool
 	// quarantine sets aside the bytes of a record that cannot be read.
 	quarantine func(ctx context.Context, key string, rev uint64, data []byte, err error)
 }
@@ -26,19 +30,26 @@ type stateStore struct {
 // errConflict: another writer changed a key since it was read.
 var errConflict = errors.New("state changed concurrently")
 
-// load returns a patient's record: from the cache when its head is still
-// at the cached revision, else read key by key (new when there is none).
+// load returns a patient's record: from the cache when no newer head was
+// written (as the watch tells, or else as a read of the head tells), else
+// read key by key (new when there is none).
 func (s *stateStore) load(ctx context.Context, patient string) (*record, error) {
 	key := patientKey(patient)
+	cached := s.cache.take(key)
+	if cached != nil && s.watched {
+		return cached, nil
+	}
 	data, rev, err := s.get(ctx, key)
 	if err != nil {
+		s.cache.drop(key)
 		return nil, err
 	}
-	if rev == 0 {
-		return s.headless(ctx, patient)
+	if cached != nil && cached.headRev == rev {
+		return cached, nil
 	}
-	if r := s.cache.take(key, rev); r != nil {
-		return r, nil
+	if rev == 0 {
+		s.cache.drop(key)
+		return s.headless(ctx, patient)
 	}
 	r, err := s.read(ctx, patient, key, data, rev)
 	var bad *corruptError
@@ -196,51 +207,120 @@ func (s *stateStore) recover(ctx context.Context, patient, key string, bad *corr
 // what the bucket holds is then unknown; the keys written so far are
 // consistent on their own (see record.go), and the caller reads again.
 func (s *stateStore) commit(ctx context.Context, r *record) error {
-	if err := s.commitBuckets(ctx, r); err != nil {
-		s.cache.drop(r.key)
-		return err
+	writes, err := s.plan(ctx, r)
+	if err == nil {
+		err = s.write(ctx, writes)
 	}
-	if !r.headDirty {
-		return nil
-	}
-	r.head.NextCheck = nil
-	if due := r.due(); !due.IsZero() {
-		r.head.NextCheck = &due
-	}
-	r.head.Gens = append(r.head.Gens[:0], r.bucketGens...)
-	rev, err := s.put(ctx, r.key, r.head, r.headRev)
 	if err != nil {
 		s.cache.drop(r.key)
-		return err
 	}
-	r.headRev, r.headDirty, r.stale, r.growFrom = rev, false, false, 0
-	return nil
+	return err
 }
 
-func (s *stateStore) commitBuckets(ctx context.Context, r *record) error {
-	for _, i := range r.dirtyBuckets() {
-		key := bucketKey(r.key, i)
-		if r.bucketRevs[i] == 0 && r.growFrom > 0 && i >= r.growFrom {
-			// A bucket the growth adds may exist already, left by a writer
-			// that stopped before its head: its content is in the old
-			// buckets, just written whole, so it is written over.
-			_, rev, err := s.get(ctx, key)
-			if err != nil {
-				return err
-			}
-			r.bucketRevs[i] = rev
-		}
-		gen := r.bucketGens[i]
-		if r.factDirty[i] {
-			gen++
-		}
-		rev, err := s.put(ctx, key, bucket{Gen: gen, Facts: r.part(i)}, r.bucketRevs[i])
+// keyWrite is one compare-and-set write planned for a key, and what to note
+// once it is done at its new revision.
+type keyWrite struct {
+	key  string
+	data []byte
+	rev  uint64 // the revision it must still be at; 0: it must not exist
+	done func(rev uint64)
+}
+
+// write makes planned writes one at a time, in order.
+func (s *stateStore) write(ctx context.Context, writes []keyWrite) error {
+	for _, kw := range writes {
+		rev, err := s.putBytes(ctx, kw.key, kw.data, kw.rev)
 		if err != nil {
 			return err
 		}
-		r.bucketRevs[i], r.bucketGens[i] = rev, gen
-		delete(r.dirty, i)
-		delete(r.factDirty, i)
+		kw.done(rev)
+	}
+	return nil
+}
+
+// plan encodes what commit writes of a record, in order: its changed
+// buckets, then its head when it changed. A bucket's generation goes up when
+// its facts changed, and the head names the generations its evaluations
+// saw. The record takes the new revisions as each write is done. A head
+// drops the events of its outbox already published (record.published).
+func (s *stateStore) plan(ctx context.Context, r *record) ([]keyWrite, error) {
+	if err := s.findGrown(ctx, r); err != nil {
+		return nil, err
+	}
+	var out []keyWrite
+	gens := slices.Clone(r.bucketGens)
+	for _, i := range r.dirtyBuckets() {
+		key := bucketKey(r.key, i)
+		if r.factDirty[i] {
+			gens[i]++
+		}
+		data, err := json.Marshal(bucket{Gen: gens[i], Facts: r.part(i)})
+		if err != nil {
+			return nil, fmt.Errorf("encode %s: %w", key, err)
+		}
+		gen := gens[i]
+		out = append(out, keyWrite{key: key, data: data, rev: r.bucketRevs[i], done: func(rev uint64) {
+			r.bucketRevs[i], r.bucketGens[i] = rev, gen
+			delete(r.dirty, i)
+			delete(r.factDirty, i)
+		}})
+	}
+	if !r.headDirty {
+		return out, nil
+	}
+	h := r.head
+	h.NextCheck = nil
+	if due := r.due(); !due.IsZero() {
+		h.NextCheck = &due
+	}
+	h.Gens = gens
+	h.Outbox = r.head.Outbox[r.published:]
+	data, err := json.Marshal(h)
+	if err != nil {
+		return nil, fmt.Errorf("encode %s: %w", r.key, err)
+	}
+	out = append(out, keyWrite{key: r.key, data: data, rev: r.headRev, done: func(rev uint64) {
+		r.head.NextCheck, r.head.Gens, r.head.Outbox, r.published = h.NextCheck, h.Gens, h.Outbox, 0
+		r.headRev, r.headDirty, r.stale, r.growFrom = rev, false, false, 0
+	}})
+	return out, nil
+}
+
+// findGrown reads the revisions of the buckets a growth adds. One may
+// exist already, left by a writer that stopped before its head: its
+// content is in the old buckets, written whole with this change, so it is
+// written over. But it may also be a bucket that another writer's growth
+// made and that writers after it filled, while this record was read in
+// between (its head before that growth, its buckets after): then the head
+// has moved on, and writing over the bucket would lose what they wrote.
+// So a bucket that exists is written over only while the head is still the
+// one the record was read at; else this is a conflict, and the change is
+// made again from a fresh read. A writer that fills the bucket after this
+// check changes its revision, and the write over it fails.
+func (s *stateStore) findGrown(ctx context.Context, r *record) error {
+	if r.growFrom == 0 {
+		return nil
+	}
+	found := false
+	for i := r.growFrom; i < r.head.Buckets; i++ {
+		if r.bucketRevs[i] != 0 {
+			continue
+		}
+		_, rev, err := s.get(ctx, bucketKey(r.key, i))
+		if err != nil {
+			return err
+		}
+		r.bucketRevs[i], found = rev, found || rev != 0
+	}
+	if !found {
+		return nil
+	}
+	_, rev, err := s.get(ctx, r.key)
+	if err != nil {
+		return err
+	}
+	if rev != r.headRev {
+		return errConflict
 	}
 	return nil
 }
@@ -252,6 +332,11 @@ func (s *stateStore) put(ctx context.Context, key string, v any, rev uint64) (ui
 	if err != nil {
 		return 0, fmt.Errorf("encode %s: %w", key, err)
 	}
+	return s.putBytes(ctx, key, data, rev)
+}
+
+func (s *stateStore) putBytes(ctx context.Context, key string, data []byte, rev uint64) (uint64, error) {
+	var err error
 	if rev == 0 {
 		rev, err = s.kv.Create(ctx, key, data)
 	} else {
@@ -267,11 +352,16 @@ func (s *stateStore) put(ctx context.Context, key string, v any, rev uint64) (ui
 }
 
 // release hands back records the caller is done with, at the revisions
-// they hold (read, or written by commit), for the next load.
+// they hold (read, or written by commit), for the next load; a record with
+// changes not written is forgotten.
 func (s *stateStore) release(recs ...*record) {
 	for _, r := range recs {
-		if r != nil && r.headRev != 0 && !r.changed() && !r.stale {
+		switch {
+		case r == nil:
+		case r.headRev != 0 && !r.changed() && !r.stale:
 			s.cache.put(r)
+		default:
+			s.cache.drop(r.key)
 		}
 	}
 }

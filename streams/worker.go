@@ -49,6 +49,11 @@ type Worker struct {
 	cat       atomic.Pointer[catalog]
 	pause     atomic.Pointer[string]
 	replaying atomic.Bool
+	// atomicKV and eventsAtomic: the state bucket and the event stream take
+	// atomic batches (atomic.go).
+	atomicKV, eventsAtomic bool
+	// clears are records whose published events their head still holds.
+	clears clearList
 }
 
 // Option changes a Worker.
@@ -95,7 +100,17 @@ func (w *Worker) Setup(ctx context.Context) (jetstream.Consumer, error) {
 		return nil, err
 	}
 	w.kv = kv
-	w.store = &stateStore{kv: kv, bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine}
+	w.store = &stateStore{kv: kv, bucket: w.cfg.StateBucket, cache: newRecordCache(w.cfg.StateCache), quarantine: w.quarantine, watched: true}
+	if w.atomicKV, err = allowAtomic(reqCtx, w.js, "KV_"+w.cfg.StateBucket, !w.cfg.NoCreate); err != nil {
+		return nil, err
+	}
+	if w.eventsAtomic, err = allowAtomic(reqCtx, w.js, w.cfg.EventStream, !w.cfg.NoCreate); err != nil {
+		return nil, err
+	}
+	if _, ok := w.pub.(jsPublisher); !ok {
+		w.eventsAtomic = false // a publisher of a test's making sees every event
+	}
+	w.log.Info("atomic batches", zap.Bool("state", w.atomicKV), zap.Bool("events", w.eventsAtomic))
 	cons, err := w.createConsumer(reqCtx)
 	if err != nil {
 		return nil, err
@@ -161,14 +176,26 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
 	cons = w.observe(ctx, cons)
+	// One batch is read while the one before is written: reading is CPU,
+	// writing mostly waits on the server. A batch is applied only once the
+	// one before is settled, so a patient's messages stay in order.
+	var applying chan struct{}
+	wait := func() {
+		if applying != nil {
+			<-applying
+			applying = nil
+		}
+	}
 	for ctx.Err() == nil {
 		select {
 		case <-tick.C:
+			wait()
 			cons = w.observe(ctx, cons)
 			w.CheckDue(ctx)
 		default:
 		}
 		if w.Paused() != "" {
+			wait()
 			sleep(ctx, w.cfg.FetchWait)
 			continue
 		}
@@ -176,17 +203,33 @@ func (w *Worker) Run(ctx context.Context) error {
 		switch {
 		case err != nil && ctx.Err() != nil:
 		case gone(err):
+			wait()
 			cons = w.recover(ctx, cons, err)
 			sleep(ctx, w.cfg.NakDelay)
 		case err != nil:
 			w.log.Warn("fetch failed; retrying", zap.Error(err))
 			sleep(ctx, w.cfg.NakDelay)
+		case len(msgs) == 0:
+			wait()
+			w.flushClears(ctx, true) // idle
 		default:
-			// Finish what was fetched even when ctx ends: each message is
-			// then acked, or left for redelivery by NATS.
-			w.HandleBatch(context.WithoutCancel(ctx), msgs)
+			b := w.readBatch(msgs)
+			wait()
+			done := make(chan struct{})
+			applying = done
+			go func() {
+				defer close(done)
+				// Finish what was fetched even when ctx ends: each message
+				// is then acked, or left for redelivery by NATS.
+				w.applyBatch(context.WithoutCancel(ctx), b)
+				w.flushClears(ctx, false)
+			}()
 		}
 	}
+	wait()
+	stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), setupTimeout)
+	w.flushClears(stopCtx, true)
+	cancel()
 	w.log.Info("worker stopped")
 	return nil
 }
@@ -278,24 +321,46 @@ func (w *Worker) Handle(ctx context.Context, msg jetstream.Msg) {
 // What a message holds is counted on its first delivery only (see
 // mapMessage).
 func (w *Worker) HandleBatch(ctx context.Context, msgs []jetstream.Msg) {
-	start := time.Now()
+	w.applyBatch(ctx, w.readBatch(msgs))
+}
+
+// fetchedBatch is a batch of messages read, not yet applied.
+type fetchedBatch struct {
+	start time.Time
+	// spent were delivered past MaxDeliveries: the deliveries before
+	// never settled (the worker stopped, or the ack wait passed, while
+	// handling them). They are set aside without being handled again.
+	spent []jetstream.Msg
+	read  *mapped
+}
+
+// readBatch reads a batch's messages (see mapAll).
+func (w *Worker) readBatch(msgs []jetstream.Msg) *fetchedBatch {
+	b := &fetchedBatch{start: time.Now()}
 	run := make([]jetstream.Msg, 0, len(msgs))
 	for _, msg := range msgs {
-		if n := deliveries(msg); n > uint64(w.cfg.MaxDeliveries) {
-			// A delivery past the limit: the ones before never settled
-			// (the worker stopped, or the ack wait passed, while handling
-			// it). It is set aside without processing it again.
-			w.giveUp(ctx, msg, n, w.lastErr.get(msg))
+		if deliveries(msg) > uint64(w.cfg.MaxDeliveries) {
+			b.spent = append(b.spent, msg)
 			continue
 		}
 		run = append(run, msg)
 	}
-	if len(run) == 0 {
+	b.read = w.mapAll(run)
+	return b
+}
+
+// applyBatch applies a batch read, and settles its messages.
+func (w *Worker) applyBatch(ctx context.Context, b *fetchedBatch) {
+	for _, msg := range b.spent {
+		w.giveUp(ctx, msg, deliveries(msg), w.lastErr.get(msg))
+	}
+	if len(b.read.msgs) == 0 {
 		return
 	}
-	for _, in := range w.process(ctx, run, true) {
+	w.applyAll(ctx, b.read, true)
+	for _, in := range b.read.msgs {
 		w.settle(ctx, in)
-		w.metrics.latency.Observe(time.Since(start).Seconds())
+		w.metrics.latency.Observe(time.Since(b.start).Seconds())
 	}
 }
 

@@ -56,13 +56,13 @@ func TestCoordinatorCommands(t *testing.T) {
 		}
 	}
 	settled(t, ctx, url)
-	code, out, _ = runCLI(t, "", "list", "--nats-url", url, "--trial", "sle-refractory", "--status", "eligible", "--json")
+	code, out, errOut = runCLI(t, "", "list", "--nats-url", url, "--trial", "sle-refractory", "--status", "eligible", "--json")
 	var row struct {
 		Patient string
 		Status  evaluator.Status
 	}
 	if code != 0 || json.Unmarshal([]byte(out), &row) != nil || row.Patient != patient || row.Status != evaluator.Eligible {
-		t.Fatalf("list --status eligible --json: %d %q", code, out)
+		t.Fatalf("list --status eligible --json: %d %q %s", code, out, errOut)
 	}
 
 	code, out, _ = runCLI(t, "", "explain", patient, "--nats-url", url, "--trial", "sle-refractory", "--json")
