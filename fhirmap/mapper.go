@@ -95,18 +95,27 @@ func (m *Mapper) mapDocument(data []byte, pos Position, emit func(Result)) {
 		return
 	}
 	data = trimBOM(data)
-	h, err := peek(data)
-	if err != nil {
-		emit(rejected(pos, "", "", err))
-		return
+	h, st := scanHeader(data)
+	m.mapScanned(data, h, st, pos, emit)
+}
+
+// mapScanned maps a document the scan has read (scan.go): from its header,
+// or, when the scan left it to peek, from peek's.
+func (m *Mapper) mapScanned(data []byte, h header, st scanStatus, pos Position, emit func(Result)) {
+	if st != scanned {
+		var err error
+		if h, err = peek(data); err != nil {
+			emit(rejected(pos, "", "", err))
+			return
+		}
 	}
-	m.dispatch(data, h, pos, nil, "", 0, emit)
+	m.dispatch(data, &h, pos, nil, "", 0, emit)
 }
 
 // dispatch maps one peeked resource: a Bundle is split, a type trialscout
 // does not read is ignored without a full parse, the rest is skimmed or
 // parsed.
-func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
+func (m *Mapper) dispatch(raw []byte, h *header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
 	rt, err := h.resourceType()
 	if err != nil {
 		emit(rejected(pos, "", "", err))
@@ -122,13 +131,13 @@ func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL
 		emit(Result{Pos: pos, Type: rt, Ref: ref, Ignored: rt + " is not read"})
 	default:
 		ref, from := m.identityOf(h, rt, fullURL, pos.Source)
-		emit(m.mapResource(raw, &h, rt, pos, sc, ref, from))
+		emit(m.mapResource(raw, h, rt, pos, sc, ref, from))
 	}
 }
 
 // identityOf names a resource from its header ("" when it has no id and no
 // fullUrl) and says where it comes from.
-func (m *Mapper) identityOf(h header, rt, fullURL, source string) (string, origin) {
+func (m *Mapper) identityOf(h *header, rt, fullURL, source string) (string, origin) {
 	from := m.sources.originOf(fullURL, source)
 	if typeID := h.ref(rt, fullURL); typeID != "" {
 		return identity(from.source, rt, typeID[len(rt)+1:]), from

@@ -110,9 +110,9 @@ type skimmer struct {
 	ok   bool
 }
 
-// decode reads a raw field; an absent one leaves v as it is.
+// decode reads a raw field into v, zero; an absent one leaves v as it is.
 func (s *skimmer) decode(raw json.RawMessage, v any) {
-	if s.ok && len(raw) > 0 && json.Unmarshal(raw, v) != nil {
+	if s.ok && len(raw) > 0 && !liteDecode(raw, v) {
 		s.ok = false
 	}
 }
@@ -130,13 +130,18 @@ func (s *skimmer) str(raw json.RawMessage) string {
 }
 
 // stopped reports whether the skim must leave the resource to the full
-// parse: some concept matched (a relevant resource is mapped in full), or a
-// field could not be read.
-func (s *skimmer) stopped(concepts []string) bool {
-	if len(concepts) > 0 {
+// parse: a field could not be read, or some concept matches the codings or
+// the text (a relevant resource is mapped in full).
+func (s *skimmer) stopped(codings []facts.Coding, text string) bool {
+	if s.ok && s.matches(codings, text) {
 		s.ok = false
 	}
 	return !s.ok
+}
+
+// matches reports whether Vocabulary.Match finds a concept.
+func (s *skimmer) matches(codings []facts.Coding, text string) bool {
+	return len(s.v.Match(codings, text)) > 0
 }
 
 // observation: tests are matched by code only, the Observation's and each
@@ -147,15 +152,16 @@ func (s *skimmer) observation() *facts.Resource {
 		s.ok = false // a person's decision: always read in full
 		return nil
 	}
-	concepts := s.v.MatchCodes(code.Coding)
-	var comps []struct {
-		Code concept `json:"code"`
-	}
+	matched := len(s.v.MatchCodes(code.Coding)) > 0
+	var comps []component
 	s.decode(s.f.Component, &comps)
 	for _, c := range comps {
-		concepts = append(concepts, s.v.MatchCodes(c.Code.Coding)...)
+		matched = matched || len(s.v.MatchCodes(c.Code.Coding)) > 0
 	}
-	if s.stopped(concepts) {
+	if matched {
+		s.ok = false
+	}
+	if !s.ok {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -166,10 +172,7 @@ func (s *skimmer) observation() *facts.Resource {
 // effective is Observation.effective[x] as observation.go's effective reads
 // it: dateTime, else period end then start, else instant, else issued.
 func (s *skimmer) effective() time.Time {
-	var period struct {
-		Start json.RawMessage `json:"start"`
-		End   json.RawMessage `json:"end"`
-	}
+	var period period
 	s.decode(s.f.EffectivePeriod, &period)
 	return firstTime(
 		s.dateTime(s.f.EffectiveDateTime, dateTimeLayouts),
@@ -184,7 +187,7 @@ func (s *skimmer) effective() time.Time {
 // displays (condition.go).
 func (s *skimmer) condition() *facts.Resource {
 	code := s.concept(s.f.Code)
-	if s.stopped(s.v.Match(code.Coding, code.Text)) {
+	if s.stopped(code.Coding, code.Text) {
 		return nil
 	}
 	verification := s.firstCode(s.f.VerificationStatus)
@@ -207,7 +210,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 		s.ok = false
 	}
 	drug := s.concept(s.f.MedicationCodeableConcept)
-	if s.stopped(s.v.Match(drug.Coding, drug.Text)) {
+	if s.stopped(drug.Coding, drug.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -217,9 +220,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 		s.ok = false
 		return nil
 	case !request:
-		var period struct {
-			Start json.RawMessage `json:"start"`
-		}
+		var period period
 		s.decode(s.f.EffectivePeriod, &period)
 		m.Start = firstTime(s.dateTime(period.Start, dateTimeLayouts), s.dateTime(s.f.EffectiveDateTime, dateTimeLayouts))
 	}
@@ -228,7 +229,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 
 func (s *skimmer) immunization() *facts.Resource {
 	vaccine := s.concept(s.f.VaccineCode)
-	if s.stopped(s.v.Match(vaccine.Coding, vaccine.Text)) {
+	if s.stopped(vaccine.Coding, vaccine.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -237,7 +238,7 @@ func (s *skimmer) immunization() *facts.Resource {
 
 func (s *skimmer) procedure() *facts.Resource {
 	code := s.concept(s.f.Code)
-	if s.stopped(s.v.Match(code.Coding, code.Text)) {
+	if s.stopped(code.Coding, code.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -272,9 +273,7 @@ func skimText(c concept) string {
 // "#id", not a Patient) goes to the full parse, which also says why it
 // rejects it.
 func (s *skimmer) patient(raw json.RawMessage, sc *scope) string {
-	var ref struct {
-		Reference string `json:"reference"`
-	}
+	var ref reference
 	s.decode(raw, &ref)
 	if !s.ok || ref.Reference == "" || strings.HasPrefix(ref.Reference, "#") || !verbatim(ref.Reference) {
 		s.ok = false
@@ -308,10 +307,7 @@ func verbatim(ref string) bool {
 // resCtx.meta reads it, given the status (or verification status) that says
 // whether the resource is retracted.
 func (s *skimmer) metaOf(status string) facts.Meta {
-	var meta struct {
-		VersionID   string          `json:"versionId"`
-		LastUpdated json.RawMessage `json:"lastUpdated"`
-	}
+	var meta metaFields
 	s.decode(s.f.Meta, &meta)
 	return facts.Meta{
 		Ref:         s.ref,
