@@ -41,12 +41,13 @@ type Options struct {
 	Sources map[string]string
 }
 
-// Mapper reads FHIR R4 JSON into facts. It holds no mutable state and is
-// safe for concurrent use.
+// Mapper reads FHIR R4 JSON into facts. It is safe for concurrent use: its
+// only mutable state is a cache of which texts name a concept.
 type Mapper struct {
 	// vocab holds the concepts of every loaded trial, each under its own
 	// trial: it decides only whether some trial reads a resource.
 	vocab   *facts.Vocabulary
+	names   *nameCache
 	sources sourceSet
 	um      *jsonformat.Unmarshaller
 	opts    Options
@@ -77,7 +78,7 @@ func New(vocab *facts.Vocabulary, opts Options) (*Mapper, error) {
 		return nil, fmt.Errorf("fhirmap: %w", err)
 	}
 	um.MaxNestingDepth = maxNestingDepth
-	return &Mapper{vocab: vocab, sources: newSourceSet(opts.Sources), um: um, opts: opts}, nil
+	return &Mapper{vocab: vocab, names: newNameCache(), sources: newSourceSet(opts.Sources), um: um, opts: opts}, nil
 }
 
 // Map reads one JSON document: a resource or a Bundle (nested Bundles too).

@@ -3,6 +3,7 @@ package fhirmap
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
@@ -66,7 +67,7 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 	if m.noSkim || ref == "" {
 		return nil, false // without a ref the full path says why
 	}
-	s := &skimmer{f: f, v: m.vocab, ss: m.sources, ref: ref, from: from, ok: true}
+	s := &skimmer{f: f, v: m.vocab, names: m.names, ss: m.sources, ref: ref, from: from, ok: true}
 	var r *facts.Resource
 	switch rt { // each returns nil as soon as it knows the skim cannot answer
 	case "Observation":
@@ -102,12 +103,13 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 // that sends the resource to the full parse: a concept matched, or a field
 // the skim cannot judge.
 type skimmer struct {
-	f    *skimFields
-	v    *facts.Vocabulary
-	ss   sourceSet
-	ref  string
-	from origin
-	ok   bool
+	f     *skimFields
+	v     *facts.Vocabulary
+	names *nameCache
+	ss    sourceSet
+	ref   string
+	from  origin
+	ok    bool
 }
 
 // decode reads a raw field into v, zero; an absent one leaves v as it is.
@@ -139,9 +141,52 @@ func (s *skimmer) stopped(codings []facts.Coding, text string) bool {
 	return !s.ok
 }
 
-// matches reports whether Vocabulary.Match finds a concept.
+// matches reports whether Vocabulary.Match would find a concept: by code,
+// or by name in a display or the text, names looked up in the cache.
 func (s *skimmer) matches(codings []facts.Coding, text string) bool {
-	return len(s.v.Match(codings, text)) > 0
+	if len(s.v.MatchCodes(codings)) > 0 {
+		return true
+	}
+	for _, c := range codings {
+		if s.names.matches(s.v, c.Display) {
+			return true
+		}
+	}
+	return s.names.matches(s.v, text)
+}
+
+// nameCache remembers which texts name a concept. Matching names is a
+// regular expression over the text, and the same few hundred displays come
+// again and again ("Viral sinusitis (disorder)"); a text is looked up in
+// the vocabulary once, until the cache fills and starts over.
+type nameCache struct {
+	mu   sync.Mutex
+	hits map[string]bool
+}
+
+const maxNameCache = 4096
+
+func newNameCache() *nameCache { return &nameCache{hits: map[string]bool{}} }
+
+// matches is len(v.Match(nil, text)) > 0.
+func (c *nameCache) matches(v *facts.Vocabulary, text string) bool {
+	if text == "" {
+		return false // Match finds no name in nothing
+	}
+	c.mu.Lock()
+	hit, ok := c.hits[text]
+	c.mu.Unlock()
+	if ok {
+		return hit
+	}
+	hit = len(v.Match(nil, text)) > 0
+	c.mu.Lock()
+	if len(c.hits) >= maxNameCache {
+		clear(c.hits)
+	}
+	c.hits[text] = hit
+	c.mu.Unlock()
+	return hit
 }
 
 // observation: tests are matched by code only, the Observation's and each
