@@ -77,7 +77,11 @@ type Outcome struct {
 // facts.CompareVersions), exactly as the worker orders them by stream
 // sequence.
 func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Patient {
-	pop := newPopulation()
+	return e.read(newPopulation(), inputs, out)
+}
+
+// read applies every input to pop, as it is read.
+func (e *Evaluator) read(pop *population, inputs []Input, out *Outcome) map[string]*facts.Patient {
 	for _, in := range inputs {
 		err := e.mapper.ReadInput(in.R, fhirmap.Position{File: in.Name, Source: in.Source}, func(r fhirmap.Result) {
 			e.apply(pop, r, out)
@@ -105,15 +109,20 @@ func (e *Evaluator) apply(pop *population, r fhirmap.Result, out *Outcome) {
 
 // Run reads the inputs and evaluates every patient found against every
 // trial at asOf.
+//
+// Memory grows with the number of patients and what the trials can read of
+// them, not with the length of the input: observations older than any
+// trial's window are pruned as the input is read, exactly as if they were
+// pruned at the end (population.go).
 func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
 	var out Outcome
-	patients := e.Patients(inputs, &out)
+	horizon := e.horizon(asOf)
+	patients := e.read(newPrunedPopulation(horizon), inputs, &out)
 	ids := make([]string, 0, len(patients))
 	for id := range patients {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	horizon := e.horizon(asOf)
 	for _, id := range ids {
 		// Observations older than every window can decide nothing at asOf or
 		// later: dropping them keeps evaluation cost flat in history length.
