@@ -15,10 +15,11 @@ import (
 // did match (facts.Patient.Apply): for that it needs the patient, the
 // version, whether the resource is retracted and, for an Observation, its
 // effective time. The skim reads those, and the codes and names that decide
-// whether a concept matches, from fields peek already decoded with the
+// whether a concept matches, from fields the scan (scan.go) took with the
 // header, and spares the full jsonformat parse, which costs about ten times
-// more. It matches with the same Vocabulary calls as the full mapping, so it
-// decides relevance exactly as the full mapping would.
+// more. It matches with the same Vocabulary calls as the full mapping (a
+// name looked up once per text), so it decides relevance exactly as the
+// full mapping would.
 //
 // A skimmed resource is not validated: trialscout validates what it reads,
 // and of a resource no concept matches it reads nothing but its identity.
