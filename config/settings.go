@@ -70,6 +70,20 @@ type Settings struct {
 	EligibilityMaxBytes ByteSize `yaml:"eligibility_max_bytes"` // 1GiB
 	RejectedMaxAge      Duration `yaml:"rejected_max_age"`      // 30d
 	RejectedMaxBytes    ByteSize `yaml:"rejected_max_bytes"`    // 256MiB
+
+	// The coordinator's workspace, served by run: its address (default
+	// 127.0.0.1:8080; "off" disables it), and beyond loopback its users
+	// file (user:bcrypt-hash lines) or token, and TLS certificate and key.
+	UIAddr    string `yaml:"ui_addr"`
+	UIUsers   string `yaml:"ui_users"`
+	UIToken   string `yaml:"ui_token"`
+	UITLSCert string `yaml:"ui_tls_cert"`
+	UITLSKey  string `yaml:"ui_tls_key"`
+
+	// Sources says which FHIR server bases are one source and which is the
+	// local one (whose resources are named "Type/id"): base URL → the base
+	// it belongs to, "" for local. As text: "base=,base2=base3".
+	Sources Sources `yaml:"sources"`
 }
 
 // The retention defaults; see the README (Operations) for the reasons.
@@ -92,15 +106,17 @@ func (s Settings) String() string {
 	}
 	return fmt.Sprintf("nats_url=%q store_dir=%q nats_user=%q nats_password=%s nats_token=%s nats_creds=%q nats_nkey_seed=%q tls_ca=%q tls_cert=%q http_addr=%q trials_dir=%q log_level=%s replicas=%d ack_wait=%s"+
 		" max_deliveries=%d retry_backoff=%s retry_backoff_max=%s stall_after=%s"+
-		" fhir_max_age=%s fhir_max_bytes=%s eligibility_max_age=%s eligibility_max_bytes=%s rejected_max_age=%s rejected_max_bytes=%s",
+		" fhir_max_age=%s fhir_max_bytes=%s eligibility_max_age=%s eligibility_max_bytes=%s rejected_max_age=%s rejected_max_bytes=%s"+
+		" ui_addr=%q ui_users=%q ui_token=%s ui_tls_cert=%q sources=%s",
 		RedactURLs(s.NATSURL), s.StoreDir, s.NATSUser, hidden(s.NATSPassword), hidden(s.NATSToken), s.NATSCreds, s.NATSNKeySeed, s.TLSCA, s.TLSCert, s.HTTPAddr, s.TrialsDir, s.LogLevel, s.Replicas, s.AckWait,
 		s.MaxDeliveries, s.RetryBackoff, s.RetryBackoffMax, s.StallAfter,
-		s.FHIRMaxAge, s.FHIRMaxBytes, s.EligibilityMaxAge, s.EligibilityMaxBytes, s.RejectedMaxAge, s.RejectedMaxBytes)
+		s.FHIRMaxAge, s.FHIRMaxBytes, s.EligibilityMaxAge, s.EligibilityMaxBytes, s.RejectedMaxAge, s.RejectedMaxBytes,
+		s.UIAddr, s.UIUsers, hidden(s.UIToken), s.UITLSCert, s.Sources)
 }
 
 // Defaults are the settings with nothing configured.
 func Defaults() Settings {
-	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464", Replicas: 1, AckWait: 30 * time.Second,
+	return Settings{LogLevel: "info", StoreDir: "./data", HTTPAddr: "127.0.0.1:9464", UIAddr: "127.0.0.1:8080", Replicas: 1, AckWait: 30 * time.Second,
 		MaxDeliveries: 10, RetryBackoff: 2 * time.Second, RetryBackoffMax: 5 * time.Minute, StallAfter: 10 * time.Minute,
 		FHIRMaxAge: DefaultFHIRMaxAge, FHIRMaxBytes: DefaultFHIRMaxBytes,
 		EligibilityMaxAge: DefaultEligibilityMaxAge, EligibilityMaxBytes: DefaultEligibilityMaxBytes,
@@ -154,6 +170,7 @@ func (s *Settings) fields() map[string]*string {
 		"nats_user": &s.NATSUser, "nats_password": &s.NATSPassword, "nats_token": &s.NATSToken,
 		"nats_creds": &s.NATSCreds, "nats_nkey_seed": &s.NATSNKeySeed,
 		"tls_ca": &s.TLSCA, "tls_cert": &s.TLSCert, "tls_key": &s.TLSKey, "http_addr": &s.HTTPAddr,
+		"ui_addr": &s.UIAddr, "ui_users": &s.UIUsers, "ui_token": &s.UIToken, "ui_tls_cert": &s.UITLSCert, "ui_tls_key": &s.UITLSKey,
 	}
 }
 
@@ -211,6 +228,11 @@ func (s *Settings) typed() map[string]func(string) error {
 		"eligibility_max_bytes": size("eligibility_max_bytes", &s.EligibilityMaxBytes),
 		"rejected_max_age":      days("rejected_max_age", &s.RejectedMaxAge),
 		"rejected_max_bytes":    size("rejected_max_bytes", &s.RejectedMaxBytes),
+		"sources": func(v string) error {
+			src, err := ParseSources(v)
+			s.Sources = src
+			return err
+		},
 	}
 }
 

@@ -31,23 +31,41 @@ type answersFile struct {
 }
 
 type conceptFile struct {
-	Title            string   `yaml:"title"`
-	Codes            []string `yaml:"codes"`
-	Names            []string `yaml:"names"`
-	Includes         []string `yaml:"includes"`
-	Ingredient       bool     `yaml:"ingredient"`
-	Window           string   `yaml:"window"`
-	Unit             string   `yaml:"unit"`
-	MolarMass        float64  `yaml:"molar_mass"`
-	ULN              string   `yaml:"uln"`
-	LLN              string   `yaml:"lln"`
-	PositiveTiter    float64  `yaml:"positive_titer"`
-	NegativeBelow    string   `yaml:"negative_below"`
-	PositiveAt       string   `yaml:"positive_at"`
-	ViralLoad        bool     `yaml:"viral_load"`
-	PositiveCodes    []string `yaml:"positive_codes"`
-	NegativeCodes    []string `yaml:"negative_codes"`
-	PrednisoneFactor float64  `yaml:"prednisone_factor"`
+	Title            string           `yaml:"title"`
+	Codes            []string         `yaml:"codes"`
+	Names            []string         `yaml:"names"`
+	Includes         []string         `yaml:"includes"`
+	Ingredient       bool             `yaml:"ingredient"`
+	Window           string           `yaml:"window"`
+	Unit             string           `yaml:"unit"`
+	MolarMass        float64          `yaml:"molar_mass"`
+	ULN              string           `yaml:"uln"`
+	LLN              string           `yaml:"lln"`
+	PositiveTiter    float64          `yaml:"positive_titer"`
+	NegativeBelow    string           `yaml:"negative_below"`
+	PositiveAt       string           `yaml:"positive_at"`
+	ViralLoad        bool             `yaml:"viral_load"`
+	PositiveCodes    []string         `yaml:"positive_codes"`
+	NegativeCodes    []string         `yaml:"negative_codes"`
+	PrednisoneFactor float64          `yaml:"prednisone_factor"`
+	Conversions      []conversionFile `yaml:"conversions"`
+	Derive           string           `yaml:"derive"`
+	Ordinal          []levelFile      `yaml:"ordinal"`
+}
+
+// conversionFile is a conversion UCUM cannot know: a value in from is
+// scale x value + offset in to.
+type conversionFile struct {
+	From   string   `yaml:"from"`
+	To     string   `yaml:"to"`
+	Scale  *float64 `yaml:"scale"`
+	Offset float64  `yaml:"offset"`
+}
+
+// levelFile is one level of an ordinal scale.
+type levelFile struct {
+	Level string   `yaml:"level"`
+	Codes []string `yaml:"codes"`
 }
 
 type criterionFile struct {
@@ -127,7 +145,30 @@ func (b *builder) concept(name string, c conceptFile, line int) evaluator.Concep
 		ViralLoad:     c.ViralLoad,
 		PositiveCodes: b.codings(line, c.PositiveCodes), NegativeCodes: b.codings(line, c.NegativeCodes),
 		PrednisoneFactor: c.PrednisoneFactor,
+		Conversions:      b.conversions(line, name, c.Conversions),
+		Derive:           c.Derive,
+		Ordinal:          b.levels(line, c.Ordinal),
 	}
+}
+
+func (b *builder) conversions(line int, concept string, cs []conversionFile) []evaluator.Conversion {
+	var out []evaluator.Conversion
+	for _, c := range cs {
+		if c.From == "" || c.To == "" || c.Scale == nil {
+			b.fail(line, "concept %s: a conversion needs from, to and scale (offset is optional), e.g. {from: mmol/mol, to: \"%%\", scale: 0.09148, offset: 2.152}", concept)
+			continue
+		}
+		out = append(out, evaluator.Conversion{From: c.From, To: c.To, Scale: *c.Scale, Offset: c.Offset})
+	}
+	return out
+}
+
+func (b *builder) levels(line int, ls []levelFile) []evaluator.OrdinalLevel {
+	var out []evaluator.OrdinalLevel
+	for _, l := range ls {
+		out = append(out, evaluator.OrdinalLevel{Name: l.Level, Codes: b.codings(line, l.Codes)})
+	}
+	return out
 }
 
 // codings reads "alias code" entries ("loinc 751-8"); the system may also be

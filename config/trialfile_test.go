@@ -32,8 +32,20 @@ func TestBadTrialFiles(t *testing.T) {
 			"testdata/bad-unknown-field.yaml: line 5: field rul not found in type config.criterionFile",
 		}},
 		{"bad-rule.yaml", []string{
-			`testdata/bad-rule.yaml:12:30: criterion I8.anc: lab_at_least: unknown concept "neutrophils" (defined: anc)`,
-			`testdata/bad-rule.yaml:15:35: criterion I9: undeclared reference to 'no_such_function'`,
+			`testdata/bad-rule.yaml:12:31: criterion I8.anc: lab_at_least: unknown concept "neutrophils" (defined: anc)`,
+			`testdata/bad-rule.yaml:15:35: criterion I9: no_such_function is not a rule function (the README lists them under "Trials are data")`,
+		}},
+		{"bad-units.yaml", []string{
+			`testdata/bad-units.yaml:17: concept hba1c: conversion to mg: unit mg is not convertible to the concept's unit %`,
+			`testdata/bad-units.yaml:22: concept potassium: unit mmol/LL is not a UCUM unit (unknown atom "LL")`,
+			`testdata/bad-units.yaml:30: concept egfr: derive "ckd_epi_2012": want ckd_epi_2021 or bmi (did you mean "ckd_epi_2021"?)`,
+			`testdata/bad-units.yaml:37:43: criterion E13: lab_below: hemoglobin is measured in g/L: write the threshold with its unit, e.g. "100 g/L"`,
+			`testdata/bad-units.yaml:40:36: criterion E2: lab_below: "95 mm[Hg]": unit mm[Hg] is not convertible to the concept's unit %`,
+			`testdata/bad-units.yaml:43:29: criterion E3: lab_above: unknown concept "hemoglobn" (did you mean "hemoglobin"?)`,
+			`testdata/bad-units.yaml:46:43: criterion E4: lab_above: "10 g/dLL": unit g/dLL is not a UCUM unit (unknown atom "dLL")`,
+			`testdata/bad-units.yaml:49:44: criterion I5: ordinal_at_least: nyha has no level "III" (its levels, lowest first: I, II)`,
+			`testdata/bad-units.yaml:49:69: criterion I5: sex_is: sex "woman": write "female" or "male"`,
+			`testdata/bad-units.yaml:52:30: criterion E5: lab_atleast is not a rule function (did you mean lab_at_least?)`,
 		}},
 		{"bad-concepts.yaml", []string{
 			`testdata/bad-concepts.yaml:5: code "lonic 753-4": unknown system "lonic" (add it under systems:)`,
@@ -82,7 +94,7 @@ criteria:
 	}
 	_, err = evaluator.Compile(tr)
 	want := []string{
-		`inline.yaml:5: concept anc: window: duration "three weeks": want a whole number and one of min, h, d, wk, mo, y (e.g. 28d, 6mo)`,
+		`inline.yaml:5: concept anc: window: duration "three weeks": want a whole number and one of min, h, d, wk, mo, y (e.g. 28d, 6mo), or ever, or now`,
 		`inline.yaml: concepts: concept "class" includes unknown concept "missing"`,
 		`inline.yaml:11: criterion E1: kind "exclusoin": want inclusion or exclusion`,
 	}
@@ -134,13 +146,20 @@ func TestLocalTrialOverridesShipped(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(trials) != 1 {
-		t.Fatalf("%d trials, want the local one replacing the shipped one", len(trials))
-	}
-	for _, k := range trials[0].Concepts {
-		if k.Name == "anc" && k.Codes[len(k.Codes)-1].Code != "NEUT-ABS" {
-			t.Errorf("anc codes %v: the local code is missing", k.Codes)
+	var ids []string
+	for _, tr := range trials {
+		ids = append(ids, tr.ID)
+		if tr.ID != "sle-refractory" {
+			continue
 		}
+		for _, k := range tr.Concepts {
+			if k.Name == "anc" && k.Codes[len(k.Codes)-1].Code != "NEUT-ABS" {
+				t.Errorf("anc codes %v: the local code is missing", k.Codes)
+			}
+		}
+	}
+	if diff := cmp.Diff([]string{"hf-outpatient", "sle-refractory"}, ids); diff != "" {
+		t.Errorf("trials (-want +got): the local one replaces the shipped one of its id, the other stays:\n%s", diff)
 	}
 }
 

@@ -22,6 +22,22 @@ type expectation struct {
 	Status   string            `json:"status"`
 	Criteria map[string]string `json:"criteria"`
 	Note     string            `json:"note"`
+	// Also holds what the patient is for other trials: a status, and the
+	// results of some criteria (testdata/patients only).
+	Also []trialExpectation `json:"also,omitempty"`
+}
+
+// trialExpectation is one trial's expected status and results.
+type trialExpectation struct {
+	Trial    string            `json:"trial"`
+	Status   string            `json:"status"`
+	Criteria map[string]string `json:"criteria"`
+	Note     string            `json:"note"`
+}
+
+// trials lists every trial the expected file names, its own first.
+func (x expectation) trials() []trialExpectation {
+	return append([]trialExpectation{{Trial: x.Trial, Status: x.Status, Criteria: x.Criteria, Note: x.Note}}, x.Also...)
 }
 
 func newEvaluator(t testing.TB) *Evaluator {
@@ -71,24 +87,33 @@ func checkScenario(t *testing.T, e *Evaluator, expFile, inFile string) {
 	for _, r := range out.Rejected {
 		t.Errorf("rejected: %v", r.Err)
 	}
+	for _, tw := range want.trials() {
+		checkTrial(t, out, want.Patient, tw)
+	}
+}
+
+// checkTrial compares one trial's evaluation of the patient with what is
+// expected of it.
+func checkTrial(t *testing.T, out Outcome, patient string, want trialExpectation) {
+	t.Helper()
 	for _, ev := range out.Evaluations {
-		if ev.Trial != want.Trial || ev.Patient != want.Patient {
+		if ev.Trial != want.Trial || ev.Patient != patient {
 			continue
 		}
 		if string(ev.Status) != want.Status {
-			t.Errorf("status %s, want %s (%s)", ev.Status, want.Status, want.Note)
+			t.Errorf("%s: status %s, want %s (%s)", want.Trial, ev.Status, want.Status, want.Note)
 		}
 		for id, res := range want.Criteria {
 			got := ev.Criterion(id)
 			if got == nil {
-				t.Errorf("%s: missing", id)
+				t.Errorf("%s %s: missing", want.Trial, id)
 				continue
 			}
 			if string(got.Result) != res {
-				t.Errorf("%s: %s, want %s; reason: %s", id, got.Result, res, got.Reason)
+				t.Errorf("%s %s: %s, want %s; reason: %s", want.Trial, id, got.Result, res, got.Reason)
 			}
 		}
 		return
 	}
-	t.Fatalf("no evaluation of %s for %s", want.Trial, want.Patient)
+	t.Errorf("no evaluation of %s for %s", want.Trial, patient)
 }

@@ -17,30 +17,50 @@ import (
 // `trialscout demo` and keep the engine tested in a user's clone.
 const samplePatientsDir = "../testdata/patients"
 
-// minSamplePatients guards against the directory being emptied or moved,
-// which would otherwise make the test pass without checking anything.
+// minSamplePatients is how many worked patients each shipped trial has at
+// least: it guards against the directory being emptied or moved, and a
+// trial shipped without patients, which would otherwise pass unchecked.
 const minSamplePatients = 8
 
 // TestSamplePatients evaluates every testdata/patients/NAME.expected.json
-// against its input, NAME.json (a Bundle) or NAME.ndjson, and checks the
-// status and every criterion's result.
+// against its input, NAME.json (a Bundle) or NAME.ndjson, with every
+// shipped trial, and checks the status and results of every trial the file
+// names: its own trial's every criterion, and what it says of others
+// (also).
 func TestSamplePatients(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join(samplePatientsDir, "*.expected.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < minSamplePatients {
-		t.Fatalf("%d sample patients in %s, want at least %d", len(files), samplePatientsDir, minSamplePatients)
-	}
 	criteria := trialCriteria(t)
 	e := newEvaluator(t)
+	named := map[string]int{}
 	for _, expFile := range files {
 		name := strings.TrimSuffix(filepath.Base(expFile), ".expected.json")
+		named[readExpectation(t, expFile).Trial]++
 		t.Run(name, func(t *testing.T) {
 			checkCoversEveryCriterion(t, expFile, criteria)
 			checkScenario(t, e, expFile, sampleInput(t, strings.TrimSuffix(expFile, ".expected.json")))
 		})
 	}
+	for trial := range criteria {
+		if named[trial] < minSamplePatients {
+			t.Errorf("%d sample patients of %s in %s, want at least %d", named[trial], trial, samplePatientsDir, minSamplePatients)
+		}
+	}
+}
+
+func readExpectation(t *testing.T, file string) expectation {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var x expectation
+	if err := json.Unmarshal(data, &x); err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	return x
 }
 
 // sampleInput returns the one input beside an expected file: base.json or
@@ -83,14 +103,7 @@ func trialCriteria(t *testing.T) map[string][]string {
 // patient states the expected result of every criterion.
 func checkCoversEveryCriterion(t *testing.T, expFile string, criteria map[string][]string) {
 	t.Helper()
-	data, err := os.ReadFile(expFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var want expectation
-	if err := json.Unmarshal(data, &want); err != nil {
-		t.Fatalf("%s: %v", expFile, err)
-	}
+	want := readExpectation(t, expFile)
 	ids, ok := criteria[want.Trial]
 	if !ok {
 		t.Fatalf("%s: no shipped trial %q", expFile, want.Trial)
@@ -109,5 +122,16 @@ func checkCoversEveryCriterion(t *testing.T, expFile string, criteria map[string
 	sort.Strings(extra)
 	if len(missing) > 0 || len(extra) > 0 {
 		t.Errorf("%s: criteria missing %v, not in trial %s %v", expFile, missing, want.Trial, extra)
+	}
+	for _, other := range want.Also {
+		ids, ok := criteria[other.Trial]
+		if !ok || other.Trial == want.Trial {
+			t.Errorf("%s: also names %q, which is not another shipped trial", expFile, other.Trial)
+		}
+		for id := range other.Criteria {
+			if !slices.Contains(ids, id) {
+				t.Errorf("%s: also names %s %s, which the trial does not have", expFile, other.Trial, id)
+			}
+		}
 	}
 }

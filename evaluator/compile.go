@@ -8,11 +8,8 @@ import (
 	"fmt"
 	"slices"
 	"sort"
-	"strings"
 
 	"cel.dev/cel-go/cel"
-	celast "cel.dev/cel-go/common/ast"
-	"cel.dev/cel-go/common/types"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 	"github.com/trialscout/trialscout/ucum"
@@ -29,6 +26,8 @@ type Program struct {
 	// horizon is the longest window any concept reads: older observations
 	// can never matter again.
 	horizon Span
+	// thresholds are the quantity arguments of the rules, converted.
+	thresholds map[thresholdKey]threshold
 	// vocab is the trial's own vocabulary: its concepts mean what this
 	// trial says, whatever other trials call by the same names.
 	vocab       *facts.Vocabulary
@@ -39,6 +38,9 @@ type compiledConcept struct {
 	Concept
 	slot   int // its index in Program.slots
 	window Span
+	// reach is the longest span any rule reads the concept's results over
+	// (its window, or a span given in a call); nil when unlimited.
+	reach *Span
 	// dimensionless: a result without a unit is read as in Unit.
 	dimensionless bool
 	// negative and positive are the coded answers that decide a
@@ -86,10 +88,12 @@ func CompileAll(trials []Trial) ([]*Program, error) {
 // Compile checks a trial definition and compiles its rules. It reports every
 // problem it finds (joined with errors.Join), each a *TrialError.
 func Compile(t Trial) (*Program, error) {
-	c := &compiler{trial: t, prog: &Program{trial: t, concepts: map[string]*compiledConcept{}}}
+	c := &compiler{trial: t, prog: &Program{trial: t, concepts: map[string]*compiledConcept{},
+		thresholds: map[thresholdKey]threshold{}}}
 	c.checkHeader()
 	c.compileConcepts()
 	c.compileCriteria()
+	c.prog.horizon = horizonOf(c.prog.slots)
 	if len(c.errs) > 0 {
 		return nil, errors.Join(c.errs...)
 	}
@@ -137,9 +141,7 @@ func (c *compiler) compileConcepts() {
 				c.fail(k.Line, 0, "concept %s: window: %v", k.Name, err)
 			}
 			cc.window = w
-			if w.After(epoch).After(c.prog.horizon.After(epoch)) {
-				c.prog.horizon = w
-			}
+			cc.reach = cc.windowSpan()
 		}
 		if k.Title == "" {
 			cc.Title = k.Name
@@ -154,6 +156,34 @@ func (c *compiler) compileConcepts() {
 		c.fail(0, 0, "concepts: %v", err)
 	}
 	c.prog.vocab = vocab
+	for _, k := range c.prog.slots {
+		c.checkUnits(k)
+		c.checkOrdinal(k)
+		c.checkDerive(k)
+	}
+}
+
+// widen makes k's reach cover the span s (a span a rule reads it over).
+func (k *compiledConcept) widen(s Span) {
+	switch {
+	case k.Window == "" || k.reach == nil:
+		// unlimited already
+	case s.Ever():
+		k.reach = nil
+	case s.After(epoch).After(k.reach.After(epoch)):
+		k.reach = &s
+	}
+}
+
+// horizonOf is the longest reach of any concept with a limited one.
+func horizonOf(concepts []*compiledConcept) Span {
+	var h Span
+	for _, k := range concepts {
+		if k.reach != nil && k.reach.After(epoch).After(h.After(epoch)) {
+			h = *k.reach
+		}
+	}
+	return h
 }
 
 // resolveSpan reads a parameter name or a literal span.
@@ -194,7 +224,7 @@ func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
 	ast, iss := env.Compile(cr.Rule)
 	if iss.Err() != nil {
 		for _, e := range iss.Errors() {
-			c.fail(cr.RuleLine+e.Location.Line()-1, cr.RuleColumn+e.Location.Column(), "criterion %s: %s", cr.ID, e.Message)
+			c.fail(cr.RuleLine+e.Location.Line()-1, cr.RuleColumn+e.Location.Column(), "criterion %s: %s", cr.ID, celMessage(e.Message))
 		}
 		return nil
 	}
@@ -213,71 +243,6 @@ func (c *compiler) compileRule(env *cel.Env, cr Criterion) cel.Program {
 	return prg
 }
 
-// checkCalls verifies what CEL's type checker cannot: that concept and span
-// arguments are literals naming known concepts and valid spans, and that the
-// concepts a domain function reads exist.
-func (c *compiler) checkCalls(cr Criterion, a *celast.AST) bool {
-	ok := true
-	for _, call := range celast.MatchDescendants(celast.NavigateAST(a), celast.KindMatcher(celast.CallKind)) {
-		fn, known := functions[call.AsCall().FunctionName()]
-		if !known {
-			continue
-		}
-		loc := a.SourceInfo().GetStartLocation(call.ID())
-		line, col := cr.RuleLine+loc.Line()-1, cr.RuleColumn+loc.Column()
-		for _, need := range fn.needs {
-			if c.prog.concepts[need] == nil {
-				c.fail(line, col, "criterion %s: %s reads concept %q, which the trial does not define", cr.ID, fn.name, need)
-				ok = false
-			}
-		}
-		for i, arg := range call.AsCall().Args() {
-			if err := c.checkArg(fn, i, arg); err != nil {
-				c.fail(line, col, "criterion %s: %s: %v", cr.ID, fn.name, err)
-				ok = false
-			}
-		}
-	}
-	return ok
-}
-
-func (c *compiler) checkArg(fn *function, i int, arg celast.Expr) error {
-	if i >= len(fn.args) || (fn.args[i] != argConcept && fn.args[i] != argSpan && fn.args[i] != argConcepts) {
-		return nil
-	}
-	var lits []celast.Expr
-	switch arg.Kind() {
-	case celast.LiteralKind:
-		lits = []celast.Expr{arg}
-	case celast.ListKind:
-		lits = arg.AsList().Elements()
-	}
-	if len(lits) == 0 {
-		return fmt.Errorf("argument %d must be a literal", i+1)
-	}
-	for _, l := range lits {
-		s, isStr := l.AsLiteral().(types.String)
-		if l.Kind() != celast.LiteralKind || !isStr {
-			return fmt.Errorf("argument %d must be a string literal", i+1)
-		}
-		if err := c.checkLiteral(fn.args[i], string(s)); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (c *compiler) checkLiteral(kind argKind, s string) error {
-	if kind == argSpan {
-		_, err := c.resolveSpan(s)
-		return err
-	}
-	if c.prog.concepts[s] == nil {
-		return fmt.Errorf("unknown concept %q (defined: %s)", s, strings.Join(c.conceptNames(), ", "))
-	}
-	return nil
-}
-
 func (c *compiler) conceptNames() []string {
 	var names []string
 	for n := range c.prog.concepts {
@@ -287,15 +252,23 @@ func (c *compiler) conceptNames() []string {
 	return names
 }
 
+// spec is what the vocabulary matches for the concept: its codes (and its
+// ordinal levels' codes, so that a finding recorded as a Condition is read),
+// names and includes.
 func (k Concept) spec() facts.ConceptSpec {
-	return facts.ConceptSpec{Name: k.Name, Codes: k.Codes, Names: k.Names, Includes: k.Includes, Ingredient: k.Ingredient}
+	codes := k.Codes
+	for _, l := range k.Ordinal {
+		codes = append(slices.Clone(codes), l.Codes...)
+	}
+	return facts.ConceptSpec{Name: k.Name, Codes: codes, Names: k.Names, Includes: k.Includes, Ingredient: k.Ingredient}
 }
 
 // Trial returns the definition the program was compiled from.
 func (p *Program) Trial() Trial { return p.trial }
 
-// Horizon is the longest window the trial reads: observations effective
-// before asOf minus it can never change an evaluation at or after asOf.
+// Horizon is the longest window (or span in a call) over which the trial
+// reads test results: observations effective before asOf minus it can
+// never change an evaluation at or after asOf.
 func (p *Program) Horizon() Span { return p.horizon }
 
 // Relevance builds the vocabulary fhirmap needs to tell whether any of the

@@ -74,9 +74,12 @@ func (c *evalContext) recordBy(outcome tri, why func() string, evidence ...strin
 	return c.record(outcome, reason, evidence...)
 }
 
-// changesAt notes a later instant at which some answer could change.
+// changesAt notes a later instant at which some answer could change. One
+// at or past farFuture (a birthday of someone born on 9999-12-31) is left
+// out: no record or JSON can hold a time past the year 9999, and nothing
+// waits that long.
 func (c *evalContext) changesAt(t time.Time) {
-	if t.After(c.asOf) {
+	if t.After(c.asOf) && t.Before(farFuture) {
 		c.next = append(c.next, t)
 	}
 }

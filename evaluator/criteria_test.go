@@ -1,6 +1,7 @@
 package evaluator_test
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
 
@@ -330,7 +331,7 @@ func TestDecisions(t *testing.T) {
 			allFour(b)
 			b.decide("sle-refractory", "I8.anc", "not_met", "sample haemolysed", false)
 		}, evaluator.Ineligible, "I8.anc", evaluator.NotMet,
-			"not_met: sample haemolysed, overridden by dr.x on 2026-10-31 (automated: met, ANC 3.2 10*9/L on 2026-10-26 >= 1.5)"},
+			"not_met: sample haemolysed, overridden by dr.x on 2026-10-31 (automated: met, ANC 3.2 10*9/L on 2026-10-26 >= 1.5 10*9/L)"},
 		{"withdrawn", func(b *builder) {
 			allFour(b)
 			b.decide("sle-refractory", "E10", "not_met", "none", true)
@@ -348,5 +349,20 @@ func TestDecisions(t *testing.T) {
 				t.Errorf("status %s, %s %s %q; want %s, %s %q", ev.Status, tc.criterion, c.Result, c.Reason, tc.status, tc.result, tc.reason)
 			}
 		})
+	}
+}
+
+// TestFarFuture: dates at the end of what FHIR allows (a birth date of
+// 9999-12-31) give an evaluation that can be written down: no valid_until
+// past the year 9999.
+func TestFarFuture(t *testing.T) {
+	b := base()
+	b.p.Demographics.BirthDate = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	ev := program(t).Evaluate(b.p, asOf)
+	if _, err := json.Marshal(ev); err != nil {
+		t.Fatalf("evaluation cannot be written: %v (valid_until %v)", err, ev.ValidUntil)
+	}
+	if got := ev.Criterion("I2a").Result; got != evaluator.NotMet {
+		t.Errorf("I2a for a birth date ahead = %s, want not_met", got)
 	}
 }

@@ -6,10 +6,24 @@ import (
 )
 
 func init() {
-	register(&function{name: "age_between", args: []argKind{argNumber, argNumber},
-		doc:  "age in whole years at now is within min..max inclusive",
-		impl: func(c *evalContext, a args) tri { return c.ageBetween(int(a.num(0)), int(a.num(1))) }})
+	register(
+		&function{name: "age_between", args: []argKind{argNumber, argNumber},
+			doc:  "age in whole years at now is within min..max inclusive",
+			impl: func(c *evalContext, a args) tri { return c.ageBetween(int(a.num(0)), int(a.num(1))) }},
+		&function{name: "age_at_least", args: []argKind{argNumber},
+			doc:  "age in whole years at now is at least the number (no upper limit)",
+			impl: func(c *evalContext, a args) tri { return c.ageBetween(int(a.num(0)), noLimit) }},
+		&function{name: "age_at_most", args: []argKind{argNumber},
+			doc:  "age in whole years at now is at most the number",
+			impl: func(c *evalContext, a args) tri { return c.ageBetween(-noLimit, int(a.num(0))) }},
+		&function{name: "sex_is", args: []argKind{argSex},
+			doc:  `Patient.gender is "female" or "male" as written; false for the other one or for other; unknown when absent or unknown`,
+			impl: func(c *evalContext, a args) tri { return c.sexIs(a.str(0)) }},
+	)
 }
+
+// noLimit stands for an open end of an age range.
+const noLimit = 1 << 20
 
 // age is the whole years between birth and t's UTC date.
 func age(birth, t time.Time) int {
@@ -38,15 +52,40 @@ func (c *evalContext) ageBetween(min, max int) tri {
 	// The answer changes on the birthday that crosses a bound.
 	if a < min {
 		c.changesAt(birth.AddDate(min, 0, 0))
-	} else if a <= max {
+	} else if a <= max && max < noLimit {
 		c.changesAt(birth.AddDate(max+1, 0, 0))
 	}
-	in := a >= min && a <= max
-	verb := "is within"
-	if !in {
-		verb = "is outside"
-	}
-	return c.recordBy(triOf(in), func() string {
-		return "age " + strconv.Itoa(a) + " at " + day(c.asOf) + " " + verb + " " + strconv.Itoa(min) + "-" + strconv.Itoa(max)
+	return c.recordBy(triOf(a >= min && a <= max), func() string {
+		return "age " + strconv.Itoa(a) + " at " + day(c.asOf) + " " + ageVerdict(a, min, max)
 	}, ref)
+}
+
+// ageVerdict words an age against a range with either end open.
+func ageVerdict(a, min, max int) string {
+	switch {
+	case max >= noLimit && a >= min:
+		return ">= " + strconv.Itoa(min)
+	case max >= noLimit:
+		return "< " + strconv.Itoa(min)
+	case min <= -noLimit && a <= max:
+		return "<= " + strconv.Itoa(max)
+	case min <= -noLimit:
+		return "> " + strconv.Itoa(max)
+	case a >= min && a <= max:
+		return "is within " + strconv.Itoa(min) + "-" + strconv.Itoa(max)
+	}
+	return "is outside " + strconv.Itoa(min) + "-" + strconv.Itoa(max)
+}
+
+// sexIs reads Patient.gender: "female" and "male" answer as written;
+// "other" is neither (false for both); absent or "unknown" is unknown.
+func (c *evalContext) sexIs(want string) tri {
+	d := c.p.Demographics
+	if d == nil || d.Gender == "" || d.Gender == "unknown" {
+		return c.record(unknown, "sex not recorded")
+	}
+	if d.Gender == want {
+		return c.record(yes, "sex "+d.Gender, d.Ref)
+	}
+	return c.record(no, "sex "+d.Gender+", not "+want, d.Ref)
 }

@@ -18,7 +18,7 @@ func Example() {
 		}},
 		Criteria: []evaluator.Criterion{
 			{ID: "adult", Kind: evaluator.Inclusion, Rule: `patient.age_between(18, 69)`},
-			{ID: "anc", Kind: evaluator.Inclusion, Rule: `patient.lab_at_least("anc", 1.5)`},
+			{ID: "anc", Kind: evaluator.Inclusion, Rule: `patient.lab_at_least("anc", "1.5 10*9/L")`},
 			{ID: "consent", Kind: evaluator.Inclusion, Review: "consent is taken by the study team"},
 		},
 	}
@@ -44,7 +44,7 @@ func Example() {
 	// Output:
 	// ineligible
 	// adult met: age 46 at 2026-11-01 is within 18-69 [Patient/1]
-	// anc not_met: ANC 1.2 10*9/L on 2026-10-30T08:00Z < 1.5 [Observation/a1]
+	// anc not_met: ANC 1.2 10*9/L (1200 /uL) on 2026-10-30T08:00Z < 1.5 10*9/L [Observation/a1]
 	// consent review: consent is taken by the study team []
 	// valid until 2026-11-27T08:00:00Z
 }

@@ -21,6 +21,9 @@ const (
 	argNumber                  // int or double
 	argString                  // free text
 	argBool                    // a sub-rule
+	argQuantity                // a threshold: "1.5 10*9/L", or a plain number (see quantity.go)
+	argLevel                   // a level of the ordinal concept in argument 0: "II"
+	argSex                     // "female" or "male"
 )
 
 // function is one member function of `patient` that rules may call.
@@ -30,7 +33,31 @@ type function struct {
 	args  []argKind
 	needs []string // concepts it reads by fixed name
 	impl  func(c *evalContext, a args) tri
+	// optional is how many of the last arguments a call may leave out.
+	optional int
+	// windowed: the last argument, a span, replaces the window of the
+	// concept in argument 0 (the compiler widens what the index keeps).
+	windowed bool
+	// quantityIn says what unit its quantity arguments are compared in.
+	quantityIn unitSource
+	// everyResult: it reads every result of the concept in argument 0, so
+	// that concept cannot be a derived one (which has a latest value only).
+	everyResult bool
 }
+
+// unitSource says what unit a function's quantity arguments are in: the
+// unit of the concept in argument 0, of a concept it reads by fixed name,
+// or a fixed unit.
+type unitSource struct {
+	arg     bool
+	concept string
+	unit    string
+}
+
+var conceptArg = unitSource{arg: true}
+
+func inConcept(name string) unitSource { return unitSource{concept: name} }
+func inUnit(unit string) unitSource    { return unitSource{unit: unit} }
 
 // args are a call's arguments, read by position.
 type args []ref.Val
@@ -64,6 +91,27 @@ func (a args) strs(i int) []string {
 
 func (a args) bool(i int) bool { return bool(a[i].(types.Bool)) }
 
+// threshold is quantity argument i, compared in k's unit.
+func (c *evalContext) threshold(a args, i int, k *compiledConcept) threshold {
+	return c.thresholdFor(a, i, thresholdKey{concept: k.Name})
+}
+
+// thresholdIn is quantity argument i of a function with a fixed unit.
+func (c *evalContext) thresholdIn(a args, i int, unit string) threshold {
+	return c.thresholdFor(a, i, thresholdKey{unit: unit})
+}
+
+// thresholdFor reads a quantity argument: a literal string the compiler
+// already converted, or a plain number.
+func (c *evalContext) thresholdFor(a args, i int, key thresholdKey) threshold {
+	if s, ok := a[i].(types.String); ok {
+		key.text = string(s)
+		return c.prog.thresholds[key]
+	}
+	x := a.num(i)
+	return threshold{value: x, shown: num(x)}
+}
+
 // functions is every function rules may call, by name.
 var functions = map[string]*function{}
 
@@ -77,7 +125,7 @@ func (k argKind) celType() *cel.Type {
 	switch k {
 	case argConcepts:
 		return cel.ListType(cel.StringType)
-	case argNumber:
+	case argNumber, argQuantity:
 		return cel.DynType
 	case argBool:
 		return cel.BoolType
@@ -94,13 +142,23 @@ func newEnv() (*cel.Env, error) {
 	return cel.NewEnv(opts...)
 }
 
+// declaration declares the function with one overload per number of
+// arguments it takes.
 func (f *function) declaration() cel.EnvOption {
-	params := []*cel.Type{patientType}
-	for _, k := range f.args {
-		params = append(params, k.celType())
+	var overloads []cel.FunctionOpt
+	for n := len(f.args) - f.optional; n <= len(f.args); n++ {
+		params := []*cel.Type{patientType}
+		for _, k := range f.args[:n] {
+			params = append(params, k.celType())
+		}
+		overloads = append(overloads, cel.MemberOverload(fmt.Sprintf("patient_%s_%d", f.name, n), params, cel.BoolType, f.binding()))
 	}
+	return cel.Function(f.name, overloads...)
+}
+
+func (f *function) binding() cel.OverloadOpt {
 	impl := f.impl
-	binding := cel.FunctionBinding(func(vals ...ref.Val) ref.Val {
+	return cel.FunctionBinding(func(vals ...ref.Val) ref.Val {
 		c, ok := vals[0].(*evalContext)
 		if !ok {
 			return types.NewErr("%s: receiver is not a patient", f.name)
@@ -112,7 +170,6 @@ func (f *function) declaration() cel.EnvOption {
 		}
 		return toVal(impl(c, args(vals[1:])))
 	})
-	return cel.Function(f.name, cel.MemberOverload("patient_"+f.name, params, cel.BoolType, binding))
 }
 
 // unknownVal is every function's unknown. CEL never changes an Unknown
@@ -129,6 +186,25 @@ func toVal(t tri) ref.Val {
 	return unknownVal
 }
 
+// signature writes the function as the README lists it, optional
+// arguments in brackets: "lab_at_least(concept, quantity[, span])".
+func (f *function) signature() string {
+	var b strings.Builder
+	b.WriteString(f.name + "(")
+	for i, k := range f.args {
+		sep := ", "
+		if i == 0 {
+			sep = ""
+		}
+		if i == len(f.args)-f.optional {
+			b.WriteString("[")
+		}
+		b.WriteString(sep + argNames[k])
+	}
+	b.WriteString(strings.Repeat("]", f.optional) + ")")
+	return b.String()
+}
+
 // FunctionDoc documents one function rules may call.
 type FunctionDoc struct {
 	Signature string // "lab_at_least(concept, number)"
@@ -136,7 +212,7 @@ type FunctionDoc struct {
 }
 
 var argNames = map[argKind]string{argConcept: "concept", argConcepts: "[concepts]", argSpan: "span",
-	argNumber: "number", argString: "text", argBool: "rule"}
+	argNumber: "number", argString: "text", argBool: "rule", argQuantity: "quantity", argLevel: "level", argSex: "sex"}
 
 // Functions lists the functions rules may call, by name, for documentation.
 func Functions() []FunctionDoc {
@@ -148,11 +224,7 @@ func Functions() []FunctionDoc {
 	out := make([]FunctionDoc, 0, len(names))
 	for _, n := range names {
 		f := functions[n]
-		args := make([]string, 0, len(f.args))
-		for _, k := range f.args {
-			args = append(args, argNames[k])
-		}
-		out = append(out, FunctionDoc{Signature: fmt.Sprintf("%s(%s)", n, strings.Join(args, ", ")), Doc: f.doc})
+		out = append(out, FunctionDoc{Signature: f.signature(), Doc: f.doc})
 	}
 	return out
 }

@@ -197,14 +197,14 @@ func (c *evalContext) conditionWithin(concept string, s Span) tri {
 		}
 	}
 	if len(hits) == 0 {
-		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
+		return c.recordBy(no, func() string { return "no " + k.Title + " " + s.upTo(c.asOf) })
 	}
 	return c.recordBy(yes, func() string {
 		when := make([]string, len(hits))
 		for i, cond := range hits {
 			when[i] = cond.Display + " from " + day(starts[i])
 		}
-		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + " (" + strings.Join(when, ", ") + ")"
+		return k.Title + " " + s.upTo(c.asOf) + " (" + strings.Join(when, ", ") + ")"
 	}, refsOf(hits)...)
 }
 
@@ -249,7 +249,7 @@ func (c *evalContext) procedure(concept string, within *Span) tri {
 		if within == nil {
 			return "on record"
 		}
-		return "in the " + within.String() + " up to " + day(c.asOf)
+		return within.upTo(c.asOf)
 	}
 	if len(hits) == 0 {
 		return c.recordBy(no, func() string { return "no " + k.Title + " procedure " + scope() })
@@ -280,14 +280,14 @@ func (c *evalContext) immunizedWithin(concept string, s Span) tri {
 		c.changesAt(s.After(at))
 	}
 	if len(hits) == 0 {
-		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
+		return c.recordBy(no, func() string { return "no " + k.Title + " " + s.upTo(c.asOf) })
 	}
 	return c.recordBy(yes, func() string {
 		when := make([]string, len(given))
 		for i, im := range given {
 			when[i] = im.Display + " on " + day(im.Occurrence)
 		}
-		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + ": " + strings.Join(when, ", ")
+		return k.Title + " " + s.upTo(c.asOf) + ": " + strings.Join(when, ", ")
 	}, hits...)
 }
 

@@ -23,6 +23,7 @@ type index struct {
 	procedures []read[*facts.Procedure]
 	immunized  []read[*facts.Immunization]
 	allergies  []read[*facts.Allergy]
+	encounters []read[*facts.Encounter]
 	meds       []read[*facts.Medication]
 	ingredient map[*facts.Medication][]string
 	// decided holds the people's decisions on the trial's criteria.
@@ -41,6 +42,8 @@ func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
 	ix.immunized = readAll(pt.Immunizations, func(x *facts.Immunization) slots { return p.readImmunization(pt, x) }, false)
 	// Every allergy is listed: severity alone can decide a criterion.
 	ix.allergies = readAll(pt.Allergies, func(x *facts.Allergy) slots { return p.readAllergy(pt, x) }, true)
+	// Every encounter is listed: a stay counts through the Conditions it names.
+	ix.encounters = readAll(pt.Encounters, func(x *facts.Encounter) slots { return p.readEncounter(pt, x) }, true)
 	ix.meds = readAll(pt.Medications, func(x *facts.Medication) slots {
 		r := p.readMedication(pt, x)
 		ix.ingredient[x] = r.ingredients
@@ -56,33 +59,41 @@ func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
 // calendar can be an hour longer.
 const reachMargin = 7 * 24 * time.Hour
 
-// observationsBySlot buckets the usable observations by concept. One older
-// than its concept's window reaches, at asOf less reachMargin, can never be
-// the latest in that window at asOf or later: leaving it out keeps the cost
-// of an evaluation flat however many old results the store holds.
+// observationsBySlot buckets the usable observations by concept, and the
+// components that mean a concept as observations of their own
+// (componentView). One older than its concept's reach (its window, or the
+// longest span a rule reads it over) at asOf less reachMargin can never be
+// read at asOf or later: leaving it out keeps the cost of an evaluation
+// flat however many old results the store holds.
 func (p *Program) observationsBySlot(pt *facts.Patient, ix *index, asOf time.Time) [][]*facts.Observation {
 	by := make([][]*facts.Observation, len(p.slots))
 	reach := make([]time.Time, len(p.slots)) // by slot, computed on first use
-	for _, o := range pt.Observations {
-		if !usable(o.Status) || o.Effective.IsZero() {
-			continue
-		}
-		r := p.readObservation(pt, o)
-		if len(r.code) == 0 && len(r.comps) == 0 {
-			continue
-		}
-		ix.obsRead[o] = r
-		for _, slot := range r.code {
-			k := p.slots[slot]
-			if k.Window != "" {
+	add := func(o *facts.Observation, s slots) {
+		for _, slot := range s {
+			if k := p.slots[slot]; k.reach != nil {
 				if reach[slot].IsZero() {
-					reach[slot] = k.window.Before(asOf).Add(-reachMargin)
+					reach[slot] = k.reach.Before(asOf).Add(-reachMargin)
 				}
 				if !o.Effective.After(reach[slot]) {
 					continue
 				}
 			}
 			by[slot] = append(by[slot], o)
+		}
+	}
+	for _, o := range pt.Observations {
+		if !usable(o.Status) || o.Effective.IsZero() {
+			continue
+		}
+		r := p.readObservation(pt, o)
+		if len(r.code) == 0 && len(r.views) == 0 {
+			continue
+		}
+		ix.obsRead[o] = r
+		add(o, r.code)
+		for _, v := range r.views {
+			ix.obsRead[v.fact] = obsReading{code: v.slots}
+			add(v.fact, v.slots)
 		}
 	}
 	return by

@@ -2,12 +2,15 @@ package evaluator
 
 import (
 	"fmt"
-	"slices"
 	"strings"
-	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
+
+// The latest-result functions: each reads the latest result of a concept in
+// its window (or in the span given as the last argument), in the concept's
+// unit, and compares it with a threshold written with its unit. No result
+// is unknown: tests and measurements are open-world.
 
 func init() {
 	register(
@@ -15,6 +18,13 @@ func init() {
 		labCompare("lab_above", ">", above),
 		labCompare("lab_at_most", "<=", atMost),
 		labCompare("lab_below", "<", below),
+		&function{name: "lab_between", args: []argKind{argConcept, argQuantity, argQuantity, argSpan}, optional: 1,
+			windowed: true, quantityIn: conceptArg,
+			doc: "the latest result in the concept's window (or the span) is within low..high, both included",
+			impl: func(c *evalContext, a args) tri {
+				k := c.concept(a.str(0))
+				return c.labBetween(k, c.windowOf(k, a, 3), c.threshold(a, 1, k), c.threshold(a, 2, k))
+			}},
 		&function{name: "lab_within_uln", args: []argKind{argConcept, argNumber},
 			doc:  "the latest result is at most factor x its upper limit of normal",
 			impl: func(c *evalContext, a args) tri { return c.withinULN(a.str(0), a.num(1)) }},
@@ -28,127 +38,54 @@ func init() {
 }
 
 func labCompare(name, op string, cmp func(v, x float64) bool) *function {
-	return &function{name: name, args: []argKind{argConcept, argNumber},
-		doc: "the latest result in the concept's window, in its unit, is " + op + " the threshold",
+	return &function{name: name, args: []argKind{argConcept, argQuantity, argSpan}, optional: 1,
+		windowed: true, quantityIn: conceptArg,
+		doc: "the latest result in the concept's window (or the span), in its unit, is " + op + " the threshold",
 		impl: func(c *evalContext, a args) tri {
 			k := c.concept(a.str(0))
-			o, v, ok := c.latestQuantity(k)
+			m, ok := c.latestMeasure(k, c.windowOf(k, a, 2))
 			if !ok {
 				return unknown
 			}
-			x := a.num(1)
-			ok = cmp(v, x)
-			shown := op
-			if !ok {
-				shown = negate[op]
-			}
-			return c.recordBy(triOf(ok), func() string {
-				return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + shown + " " + num(x)
-			}, o.Ref)
+			x := c.threshold(a, 1, k)
+			return c.compared(m, op, cmp, x)
 		}}
+}
+
+// compared records a measure against a threshold.
+func (c *evalContext) compared(m measure, op string, cmp func(v, x float64) bool, x threshold) tri {
+	ok := cmp(m.v, x.value)
+	shown := op
+	if !ok {
+		shown = negate[op]
+	}
+	return c.recordBy(triOf(ok), func() string { return m.shown() + " " + shown + " " + x.shown }, m.evidence...)
 }
 
 var negate = map[string]string{">=": "<", ">": "<=", "<=": ">", "<": ">="}
 
+func (c *evalContext) labBetween(k *compiledConcept, w *Span, low, high threshold) tri {
+	m, ok := c.latestMeasure(k, w)
+	if !ok {
+		return unknown
+	}
+	switch {
+	case below(m.v, low.value):
+		return c.recordBy(no, func() string { return m.shown() + " < " + low.shown }, m.evidence...)
+	case above(m.v, high.value):
+		return c.recordBy(no, func() string { return m.shown() + " > " + high.shown }, m.evidence...)
+	}
+	return c.recordBy(yes, func() string { return m.shown() + " within " + low.shown + " to " + high.shown }, m.evidence...)
+}
+
 // concept returns a concept the compiler already checked exists.
 func (c *evalContext) concept(name string) *compiledConcept { return c.prog.concepts[name] }
 
-// latest is the usable observation of k in k's window with the latest
-// effective time (ordered as newer orders them). It notes when that answer
-// changes with no new data: when the result leaves the window, or when a
-// future-dated result becomes current (newest first).
-//
-// It scans rather than keeping the concept's results sorted: most are read
-// once or twice per pass, and a long history made sorting them the largest
-// cost of an evaluation.
-func (c *evalContext) latest(k *compiledConcept) *facts.Observation {
-	var found *facts.Observation
-	var future []*facts.Observation
-	for _, o := range c.idx.obs[k.slot] {
-		switch {
-		case o.Effective.After(c.asOf):
-			future = append(future, o)
-		case found == nil || newer(o, found):
-			found = o
-		}
-	}
-	slices.SortFunc(future, byNewest)
-	for _, o := range future {
-		c.changesAt(o.Effective)
-	}
-	if found == nil || k.Window == "" {
-		return found
-	}
-	if !found.Effective.After(k.window.Before(c.asOf)) {
-		return nil
-	}
-	c.changesAt(k.window.After(found.Effective))
-	return found
-}
-
-func (c *evalContext) noResult(k *compiledConcept) string {
-	if k.Window == "" {
-		return "no " + k.Title + " up to " + day(c.asOf)
-	}
-	return "no " + k.Title + " in the " + k.window.String() + " up to " + day(c.asOf)
-}
-
-// latestQuantity reads the latest result of k in k's unit. When there is
-// none, or it cannot be used, it records why and ok is false.
-func (c *evalContext) latestQuantity(k *compiledConcept) (o *facts.Observation, v float64, ok bool) {
-	o = c.latest(k)
-	if o == nil {
-		c.recordBy(unknown, func() string { return c.noResult(k) })
-		return nil, 0, false
-	}
-	v, err := c.quantity(o, k)
-	if err != nil {
-		c.record(unknown, err.Error(), o.Ref)
-		return nil, 0, false
-	}
-	return o, v, true
-}
-
-// quantity reads o's value in k's unit.
-func (c *evalContext) quantity(o *facts.Observation, k *compiledConcept) (float64, error) {
-	if o.Value.Kind != facts.QuantityValue {
-		return 0, fmt.Errorf("%s on %s has no quantity", k.Title, day(o.Effective))
-	}
-	return convert(o.Value.Quantity, k, o.Effective)
-}
-
-func convert(q facts.Quantity, k *compiledConcept, when time.Time) (float64, error) {
-	if q.Unit == "" && k.dimensionless {
-		return q.Value, nil
-	}
-	v, err := convertUnits(q.Value, q.Unit, k.Unit, k.MolarMass)
-	if err != nil {
-		return 0, fmt.Errorf("%s on %s: unit %q cannot be used (want %s)", k.Title, day(when), q.Unit, k.Unit)
-	}
-	return v, nil
-}
-
-// limit returns the observation's own reference limit, else the concept's
-// default, in k's unit, and whether the default was used.
-func (c *evalContext) limit(o *facts.Observation, k *compiledConcept, own *facts.Quantity, def *facts.Quantity) (float64, bool, error) {
-	if own != nil {
-		q := *own
-		if q.Unit == "" {
-			q.Unit = o.Value.Quantity.Unit
-		}
-		v, err := convert(q, k, o.Effective)
-		return v, false, err
-	}
-	if def == nil {
-		return 0, false, fmt.Errorf("%s on %s has no reference range and the trial gives no default", k.Title, day(o.Effective))
-	}
-	v, err := convert(*def, k, o.Effective)
-	return v, true, err
-}
-
+// withinULN compares the latest result with factor x ULN: the result's own
+// reference high, else the concept's default.
 func (c *evalContext) withinULN(name string, factor float64) tri {
 	k := c.concept(name)
-	o, v, ok := c.latestQuantity(k)
+	o, v, ok := c.latestQuantity(k, k.windowSpan())
 	if !ok {
 		return unknown
 	}
@@ -162,7 +99,7 @@ func (c *evalContext) withinULN(name string, factor float64) tri {
 		op = ">"
 	}
 	return c.recordBy(triOf(ok), func() string {
-		return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + op + " " +
+		return k.Title + " " + k.shownValue(v, o.Value.Quantity) + " on " + day(o.Effective) + " " + op + " " +
 			num(factor) + " x ULN " + num(round3(uln)) + defaultNote(byDefault)
 	}, o.Ref)
 }
@@ -178,7 +115,8 @@ func (c *evalContext) eachWithinULN(names []string, factor float64) tri {
 	found := 0
 	result := yes
 	for _, name := range names {
-		if c.latest(c.concept(name)) == nil {
+		k := c.concept(name)
+		if c.latest(k, k.windowSpan()) == nil {
 			continue
 		}
 		found++
@@ -191,7 +129,7 @@ func (c *evalContext) eachWithinULN(names []string, factor float64) tri {
 				titles = append(titles, c.concept(n).Title)
 			}
 			k := c.concept(names[0])
-			return fmt.Sprintf("no %s in the %s up to %s", strings.Join(titles, " or "), k.window, day(c.asOf))
+			return fmt.Sprintf("no %s %s", strings.Join(titles, " or "), scopeOf(k.windowSpan()).upTo(c.asOf))
 		})
 	}
 	return result
@@ -221,9 +159,9 @@ func or(a, b tri) tri {
 
 func (c *evalContext) belowLLN(name string) tri {
 	k := c.concept(name)
-	o := c.latest(k)
+	o := c.latest(k, k.windowSpan())
 	if o == nil {
-		return c.recordBy(unknown, func() string { return c.noResult(k) })
+		return c.recordBy(unknown, func() string { return c.noResult(k, k.windowSpan()) })
 	}
 	if o.Value.Kind != facts.QuantityValue {
 		return c.lowByInterpretation(o, k)
@@ -242,7 +180,7 @@ func (c *evalContext) belowLLN(name string) tri {
 		op = "<"
 	}
 	return c.recordBy(triOf(low), func() string {
-		return k.Title + " " + num(round3(v)) + " " + k.Unit + " on " + day(o.Effective) + " " + op + " LLN " +
+		return k.Title + " " + k.shownValue(v, o.Value.Quantity) + " on " + day(o.Effective) + " " + op + " LLN " +
 			num(round3(lln)) + defaultNote(byDefault)
 	}, o.Ref)
 }

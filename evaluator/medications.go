@@ -22,10 +22,11 @@ func init() {
 			impl: func(c *evalContext, a args) tri {
 				return c.stableRegimen(a.str(0), c.span(a.str(1)), c.span(a.str(2)))
 			}},
-		&function{name: "steroid_dose_within", args: []argKind{argConcept, argNumber, argNumber, argConcept},
-			doc: "ongoing oral corticosteroids sum to min..max mg prednisone a day; below min (or none) is allowed with an ongoing drug of the last concept",
+		&function{name: "steroid_dose_within", args: []argKind{argConcept, argQuantity, argQuantity, argConcept},
+			quantityIn: inUnit("mg/d"),
+			doc:        "ongoing oral corticosteroids sum to min..max prednisone a day (\"7.5 mg/d\"); below min (or none) is allowed with an ongoing drug of the last concept",
 			impl: func(c *evalContext, a args) tri {
-				return c.steroidDose(a.str(0), a.num(1), a.num(2), a.str(3))
+				return c.steroidDose(a.str(0), c.thresholdIn(a, 1, "mg/d").value, c.thresholdIn(a, 2, "mg/d").value, a.str(3))
 			}},
 	)
 }
@@ -57,14 +58,14 @@ func (c *evalContext) exposedWithin(concept string, s Span) tri {
 		}
 	}
 	if len(hits) == 0 {
-		return c.recordBy(no, func() string { return "no " + k.Title + " in the " + s.String() + " up to " + day(c.asOf) })
+		return c.recordBy(no, func() string { return "no " + k.Title + " " + s.upTo(c.asOf) })
 	}
 	return c.recordBy(yes, func() string {
 		when := make([]string, len(exposed))
 		for i, e := range exposed {
 			when[i] = e.ingredient + " " + period(e)
 		}
-		return k.Title + " in the " + s.String() + " up to " + day(c.asOf) + ": " + strings.Join(when, ", ")
+		return k.Title + " " + s.upTo(c.asOf) + ": " + strings.Join(when, ", ")
 	}, hits...)
 }
 

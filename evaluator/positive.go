@@ -17,9 +17,9 @@ func init() {
 
 func (c *evalContext) positive(name string) tri {
 	k := c.concept(name)
-	o := c.latest(k)
+	o := c.latest(k, k.windowSpan())
 	if o == nil {
-		return c.recordBy(unknown, func() string { return c.noResult(k) })
+		return c.recordBy(unknown, func() string { return c.noResult(k, k.windowSpan()) })
 	}
 	t, why := c.polarity(o, k)
 	return c.recordBy(t, func() string { return k.Title + " on " + day(o.Effective) + " " + why }, o.Ref)

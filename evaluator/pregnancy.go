@@ -1,15 +1,23 @@
 package evaluator
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
-var pregnancyConcepts = []string{"pregnancy", "pregnancy-status", "hcg", "breastfeeding", "sterilization", "postmenopausal"}
+// pregnancySignConcepts show pregnancy or breastfeeding; fertilityConcepts
+// show no childbearing potential.
+var (
+	pregnancySignConcepts = []string{"pregnancy", "pregnancy-status", "hcg", "breastfeeding"}
+	fertilityConcepts     = append(slices.Clone(pregnancySignConcepts), "sterilization", "postmenopausal")
+)
 
 func init() {
 	register(
-		&function{name: "not_pregnant_or_lactating", args: []argKind{argSpan}, needs: pregnancyConcepts,
+		&function{name: "not_pregnant_or_lactating", args: []argKind{argSpan}, needs: fertilityConcepts,
 			doc:  "male; or no sign of pregnancy or breastfeeding and a negative hCG in the window or no childbearing potential (sterilised, or postmenopausal for at least span)",
 			impl: func(c *evalContext, a args) tri { return c.notPregnant(c.span(a.str(0))) }},
-		&function{name: "pregnant_or_lactating", args: []argKind{}, needs: pregnancyConcepts,
+		&function{name: "pregnant_or_lactating", args: []argKind{}, needs: pregnancySignConcepts,
 			doc:  "an active pregnancy, a pregnant status, a positive latest hCG or breastfeeding in the window",
 			impl: func(c *evalContext, a args) tri { return c.pregnant() }},
 	)

@@ -20,10 +20,22 @@ func (s slots) has(slot int) bool {
 }
 
 // obsReading is what a trial makes of an Observation: its code's concepts
-// and each component's.
+// and each component's, and a view of each component that means some
+// concept.
 type obsReading struct {
 	code  slots
 	comps []slots
+	views []read[*facts.Observation]
+}
+
+// componentView reads component i of o as an Observation of its own: its
+// codes and value, with o's identity, status and time. A systolic pressure
+// sent inside a blood pressure panel is then an SBP result like any other,
+// and its evidence is the panel. A component has no interpretation or
+// reference range of its own here (fhirmap does not keep them).
+func componentView(o *facts.Observation, i int) *facts.Observation {
+	comp := o.Components[i]
+	return &facts.Observation{Meta: o.Meta, Codes: comp.Codes, Status: o.Status, Effective: o.Effective, Value: comp.Value}
 }
 
 // medReading is what a trial makes of a medication record: its concepts
@@ -55,6 +67,9 @@ func (p *Program) readObservation(pt *facts.Patient, o *facts.Observation) obsRe
 			r.comps = make([]slots, len(o.Components))
 			for i, comp := range o.Components {
 				r.comps[i] = p.slotsOf(p.vocab.MatchCodes(comp.Codes))
+				if len(r.comps[i]) > 0 {
+					r.views = append(r.views, read[*facts.Observation]{componentView(o, i), r.comps[i]})
+				}
 			}
 		}
 		return r
@@ -82,6 +97,12 @@ func (p *Program) readProcedure(pt *facts.Patient, pr *facts.Procedure) slots {
 
 func (p *Program) readAllergy(pt *facts.Patient, a *facts.Allergy) slots {
 	return pt.Memo(p, a.Ref, func() any { return p.slotsOf(p.vocab.Match(a.Codes, a.Texts...)) }).(slots)
+}
+
+// readEncounter is what the trial makes of an Encounter's reason codes and
+// texts (the Conditions it names are read as Conditions).
+func (p *Program) readEncounter(pt *facts.Patient, e *facts.Encounter) slots {
+	return pt.Memo(p, e.Ref, func() any { return p.slotsOf(p.vocab.Match(e.ReasonCodes, e.ReasonTexts...)) }).(slots)
 }
 
 // read pairs a fact with what the trial makes of it.

@@ -13,9 +13,9 @@ const serologyPoints = 2
 
 func (c *evalContext) sledaiAtLeast(minTotal, minClinical float64) tri {
 	k := c.concept("sledai-2k")
-	o := c.latest(k)
+	o := c.latest(k, k.windowSpan())
 	if o == nil {
-		return c.recordBy(unknown, func() string { return c.noResult(k) })
+		return c.recordBy(unknown, func() string { return c.noResult(k, k.windowSpan()) })
 	}
 	if o.Value.Kind != facts.QuantityValue {
 		return c.record(unknown, fmt.Sprintf("SLEDAI-2K on %s has no numeric score", day(o.Effective)), o.Ref)

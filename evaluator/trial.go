@@ -37,6 +37,17 @@ type Concept struct {
 	Unit string
 	// MolarMass (g/mol) converts between mass and substance concentrations.
 	MolarMass float64
+	// Conversions are what UCUM cannot know about this analyte (HbA1c
+	// IFCC mmol/mol to NGSP %, meq/L to mmol/L for a monovalent ion). A
+	// declared conversion is tried before UCUM.
+	Conversions []Conversion
+	// Derive names how the value is worked out from other concepts when no
+	// reported result is newer: "ckd_epi_2021" (eGFR from creatinine, age
+	// and sex) or "bmi" (from weight and height). Empty: reported only.
+	Derive string
+	// Ordinal lists the coded answers of an ordinal scale, lowest first
+	// (NYHA class I to IV); each level may have several equivalent codes.
+	Ordinal []OrdinalLevel
 	// ULN / LLN are the defaults when a result has no reference range.
 	ULN *facts.Quantity
 	LLN *facts.Quantity
@@ -54,6 +65,20 @@ type Concept struct {
 	NegativeCodes []facts.Coding
 	// PrednisoneFactor converts an oral corticosteroid's mg to prednisone mg.
 	PrednisoneFactor float64
+}
+
+// Conversion is an affine conversion declared for one analyte: a value in
+// From is Scale x value + Offset in To.
+type Conversion struct {
+	From, To      string
+	Scale, Offset float64
+}
+
+// OrdinalLevel is one level of an ordinal scale: its name, which rules use
+// ("II"), and the codes that mean it.
+type OrdinalLevel struct {
+	Name  string
+	Codes []facts.Coding
 }
 
 // Criterion is one inclusion or exclusion criterion.

@@ -187,7 +187,7 @@ func (r *run) evalStatuses() map[pair]string {
 	return want
 }
 
-// events reads the whole ELIGIBILITY stream in order.
+// events reads the status events of the ELIGIBILITY stream in order.
 func (r *run) events() []event {
 	r.t.Helper()
 	ctx, cancel := context.WithTimeout(r.ctx, 2*time.Minute)
@@ -206,12 +206,15 @@ func (r *run) events() []event {
 		r.t.Fatal(err)
 	}
 	evs := make([]event, 0, total)
-	for len(evs) < total {
-		batch, err := cons.Fetch(min(1000, total-len(evs)), jetstream.FetchMaxWait(5*time.Second))
+	for read := 0; read < total; {
+		batch, err := cons.Fetch(min(1000, total-read), jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			r.t.Fatalf("reading events: %v", err)
 		}
 		for msg := range batch.Messages() {
+			if read++; !strings.HasPrefix(msg.Subject(), "eligibility.status.") {
+				continue // the event again, as a FHIR ResearchSubject
+			}
 			var e event
 			if err := json.Unmarshal(msg.Data(), &e); err != nil {
 				r.t.Fatalf("event %s: %v", msg.Subject(), err)

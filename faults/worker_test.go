@@ -25,7 +25,7 @@ type worker struct {
 // compared with eval at the same instant), and a short ack wait so that
 // the messages a killed worker held come back within seconds.
 func (r *run) workerArgs() []string {
-	return []string{"run", "--nats-url", r.urls, "--http", "off", "--log-level", "warn",
+	return []string{"run", "--nats-url", r.urls, "--http", "off", "--ui", "off", "--log-level", "warn",
 		"--as-of", r.asOf.Format(time.RFC3339), "--ack-wait", r.ackWait.String(),
 		"--replicas", fmt.Sprint(r.replicas)}
 }

@@ -32,11 +32,16 @@ const (
 	fieldEffectivePeriod
 	fieldEffectiveInstant
 	fieldIssued
+	fieldClass
+	fieldReasonCode
+	fieldReasonReference
+	fieldDiagnosis
 )
 
 var headerFields = newFieldSet("resourceType", "id", "entry", "meta", "status", "subject", "patient", "code",
 	"component", "clinicalStatus", "verificationStatus", "vaccineCode", "medicationCodeableConcept",
-	"medicationReference", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued")
+	"medicationReference", "effectiveDateTime", "effectivePeriod", "effectiveInstant", "issued", "class", "reasonCode",
+	"reasonReference", "diagnosis")
 
 // The fields of a Bundle entry (rawEntry).
 const (
@@ -83,6 +88,14 @@ func (h *header) field(f field) *json.RawMessage {
 		return &h.EffectiveInstant
 	case fieldIssued:
 		return &h.Issued
+	case fieldClass:
+		return &h.Class
+	case fieldReasonCode:
+		return &h.ReasonCode
+	case fieldReasonReference:
+		return &h.ReasonReference
+	case fieldDiagnosis:
+		return &h.Diagnosis
 	}
 	panic("fhirmap: no header field " + strconv.Itoa(int(f)))
 }

@@ -346,7 +346,7 @@ func TestNestedBundle(t *testing.T) {
 	}{
 		{"nested-bundle.json entry[0]", "Patient/n1", "fact"},
 		{"nested-bundle.json entry[1].resource.entry[0]", "Observation/inner-hb", "fact"},
-		{"nested-bundle.json entry[1].resource.entry[1]", "Encounter/inner-encounter", "ignored"},
+		{"nested-bundle.json entry[1].resource.entry[1]", "Location/inner-location", "ignored"},
 		{"nested-bundle.json entry[1].resource.entry[2]", "", "ignored"},
 		{"nested-bundle.json entry[1].resource.entry[3].resource.entry[0]", "Condition/innermost", "fact"},
 		{"nested-bundle.json entry[2]", "", "ignored"},

@@ -125,6 +125,8 @@ func (c *resCtx) fact(cr *r4pb.ContainedResource) (*facts.Resource, error) {
 		return c.procedure(r.Procedure)
 	case *r4pb.ContainedResource_AllergyIntolerance:
 		return c.allergy(r.AllergyIntolerance)
+	case *r4pb.ContainedResource_Encounter:
+		return c.encounter(r.Encounter)
 	}
 	return nil, fmt.Errorf("%w: %s is not mapped", ErrNotFHIR, c.ref)
 }

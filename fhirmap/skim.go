@@ -53,6 +53,10 @@ type skimFields struct {
 	EffectivePeriod           json.RawMessage `json:"effectivePeriod"`
 	EffectiveInstant          json.RawMessage `json:"effectiveInstant"`
 	Issued                    json.RawMessage `json:"issued"`
+	Class                     json.RawMessage `json:"class"`
+	ReasonCode                json.RawMessage `json:"reasonCode"`
+	ReasonReference           json.RawMessage `json:"reasonReference"`
+	Diagnosis                 json.RawMessage `json:"diagnosis"`
 }
 
 // concept is a CodeableConcept as the skim reads it.
@@ -81,6 +85,8 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 		r = s.immunization()
 	case "Procedure":
 		r = s.procedure()
+	case "Encounter":
+		r = s.encounter()
 	default:
 		// Patient and AllergyIntolerance always make a fact the store keeps;
 		// a Medication is read through the resources naming it.
@@ -134,17 +140,17 @@ func (s *skimmer) str(raw json.RawMessage) string {
 
 // stopped reports whether the skim must leave the resource to the full
 // parse: a field could not be read, or some concept matches the codings or
-// the text (a relevant resource is mapped in full).
-func (s *skimmer) stopped(codings []facts.Coding, text string) bool {
-	if s.ok && s.matches(codings, text) {
+// the texts (a relevant resource is mapped in full).
+func (s *skimmer) stopped(codings []facts.Coding, texts ...string) bool {
+	if s.ok && s.matches(codings, texts) {
 		s.ok = false
 	}
 	return !s.ok
 }
 
 // matches reports whether Vocabulary.Match would find a concept: by code,
-// or by name in a display or the text, names looked up in the cache.
-func (s *skimmer) matches(codings []facts.Coding, text string) bool {
+// or by name in a display or a text, names looked up in the cache.
+func (s *skimmer) matches(codings []facts.Coding, texts []string) bool {
 	if len(s.v.MatchCodes(codings)) > 0 {
 		return true
 	}
@@ -153,7 +159,12 @@ func (s *skimmer) matches(codings []facts.Coding, text string) bool {
 			return true
 		}
 	}
-	return s.names.matches(s.v, text)
+	for _, text := range texts {
+		if s.names.matches(s.v, text) {
+			return true
+		}
+	}
+	return false
 }
 
 // nameCache remembers which texts name a concept. Matching names is a
@@ -289,6 +300,35 @@ func (s *skimmer) procedure() *facts.Resource {
 	}
 	status := s.str(s.f.Status)
 	return &facts.Resource{Procedure: &facts.Procedure{Meta: s.metaOf(status), Display: skimText(code), Status: status}}
+}
+
+// encounter: an Encounter matches by its reason codes and texts
+// (encounter.go); a hospital stay that names a Condition as its reason or
+// diagnosis is relevant whatever the codes, so it goes to the full parse.
+func (s *skimmer) encounter() *facts.Resource {
+	var reasons []concept
+	s.decode(s.f.ReasonCode, &reasons)
+	var codes []facts.Coding
+	var texts []string
+	for _, r := range reasons {
+		codes = append(codes, r.Coding...)
+		if r.Text != "" {
+			texts = append(texts, r.Text)
+		}
+	}
+	if s.stopped(codes, texts...) {
+		return nil
+	}
+	var class facts.Coding
+	s.decode(s.f.Class, &class)
+	if facts.InpatientClass(class.Code) && (len(s.f.ReasonReference) > 0 || len(s.f.Diagnosis) > 0) {
+		s.ok = false
+	}
+	if !s.ok {
+		return nil
+	}
+	status := s.str(s.f.Status)
+	return &facts.Resource{Encounter: &facts.Encounter{Meta: s.metaOf(status), Class: class.Code, Status: status}}
 }
 
 // firstCode is codes.go's firstCode on a raw CodeableConcept.

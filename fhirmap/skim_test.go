@@ -101,6 +101,9 @@ func skimmedView(r *facts.Resource) *facts.Resource {
 	case r.Procedure != nil:
 		p := r.Procedure
 		v.Procedure = &facts.Procedure{Meta: p.Meta, Display: p.Display, Status: p.Status}
+	case r.Encounter != nil:
+		e := r.Encounter
+		v.Encounter = &facts.Encounter{Meta: e.Meta, Class: e.Class, Status: e.Status}
 	default:
 		return r // the skim makes no other fact: any difference is an error
 	}

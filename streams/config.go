@@ -10,17 +10,20 @@ import (
 // Config names the streams, subjects and bucket the worker uses, and tunes
 // its delivery. The zero value of a field means its default.
 type Config struct {
-	InputStream     string        // FHIR
-	InputSubject    string        // fhir.r4.>
-	Consumer        string        // durable pull consumer: trialscout
-	EventStream     string        // ELIGIBILITY
-	EventPrefix     string        // eligibility.status. (+ trial id)
-	RejectedStream  string        // REJECTED
-	RejectedSubject string        // trialscout.rejected
-	StateBucket     string        // trialscout-state
-	NoCreate        bool          // do not create missing streams and bucket
-	Replicas        int           // stream and bucket replicas: 1
-	AckWait         time.Duration // redelivery after: 30s
+	InputStream  string // FHIR
+	InputSubject string // fhir.r4.>
+	Consumer     string // durable pull consumer: trialscout
+	EventStream  string // ELIGIBILITY
+	EventPrefix  string // eligibility.status. (+ trial id)
+	// ResearchSubjectPrefix is where each event is also published as a
+	// FHIR R4 ResearchSubject: eligibility.researchsubject. (+ trial id).
+	ResearchSubjectPrefix string
+	RejectedStream        string        // REJECTED
+	RejectedSubject       string        // trialscout.rejected
+	StateBucket           string        // trialscout-state
+	NoCreate              bool          // do not create missing streams and bucket
+	Replicas              int           // stream and bucket replicas: 1
+	AckWait               time.Duration // redelivery after: 30s
 	// NakDelay is the delay before the first redelivery of a message that
 	// failed; each next one doubles up to MaxNakDelay, jittered: 2s, 5m.
 	NakDelay    time.Duration
@@ -93,6 +96,7 @@ func (c Config) withDefaults() Config {
 	def(&c.Consumer, "trialscout")
 	def(&c.EventStream, "ELIGIBILITY")
 	def(&c.EventPrefix, "eligibility.status.")
+	def(&c.ResearchSubjectPrefix, "eligibility.researchsubject.")
 	def(&c.RejectedStream, "REJECTED")
 	def(&c.RejectedSubject, "trialscout.rejected")
 	def(&c.StateBucket, "trialscout-state")

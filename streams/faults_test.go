@@ -153,7 +153,7 @@ func TestMalformedInputIsRejected(t *testing.T) {
 	}
 	e.publishFiles(t, samplePatients(t)[0])
 	e.drain(t, cfg)
-	rejected := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) string {
+	rejected := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) string {
 		return m.Headers().Get(SubjectHeader) + ": " + m.Headers().Get(ErrorHeader)
 	})
 	if len(rejected) != len(bad) {

@@ -177,7 +177,7 @@ func (e *env) drain(t *testing.T, cfg Config) {
 // events reads every event published so far.
 func (e *env) events(t *testing.T) []Event {
 	t.Helper()
-	return readAll[Event](t, e.js, "ELIGIBILITY", func(m jetstream.Msg) Event {
+	return readAll[Event](t, e.js, "ELIGIBILITY", "eligibility.status.", func(m jetstream.Msg) Event {
 		var ev Event
 		if err := json.Unmarshal(m.Data(), &ev); err != nil {
 			t.Fatalf("event is not JSON: %v", err)
@@ -189,7 +189,9 @@ func (e *env) events(t *testing.T) []Event {
 	})
 }
 
-func readAll[T any](t *testing.T, js jetstream.JetStream, stream string, decode func(jetstream.Msg) T) []T {
+// readAll reads a whole stream and decodes the messages whose subject has
+// the prefix.
+func readAll[T any](t *testing.T, js jetstream.JetStream, stream, prefix string, decode func(jetstream.Msg) T) []T {
 	t.Helper()
 	ctx := context.Background()
 	s, err := js.Stream(ctx, stream)
@@ -208,13 +210,16 @@ func readAll[T any](t *testing.T, js jetstream.JetStream, stream string, decode 
 	if err != nil {
 		t.Fatal(err)
 	}
-	for uint64(len(out)) < info.State.Msgs {
-		batch, err := c.Fetch(int(info.State.Msgs)-len(out), jetstream.FetchMaxWait(5*time.Second))
+	for read := 0; uint64(read) < info.State.Msgs; {
+		batch, err := c.Fetch(int(info.State.Msgs)-read, jetstream.FetchMaxWait(5*time.Second))
 		if err != nil {
 			t.Fatal(err)
 		}
 		for m := range batch.Messages() {
-			out = append(out, decode(m))
+			read++
+			if strings.HasPrefix(m.Subject(), prefix) {
+				out = append(out, decode(m))
+			}
 		}
 	}
 	return out

@@ -27,7 +27,7 @@ var hostileKinds = []struct {
 	}},
 	{"unknown resource type", true, func(i int) string { return fmt.Sprintf(`{"resourceType":"Frobnication","id":"u%d"}`, i) }},
 	{"type not read", false, func(i int) string {
-		return fmt.Sprintf(`{"resourceType":"Encounter","id":"e%d","status":"finished"}`, i)
+		return fmt.Sprintf(`{"resourceType":"Location","id":"e%d","status":"active"}`, i)
 	}},
 	{"no patient", true, func(i int) string {
 		return fmt.Sprintf(`{"resourceType":"Condition","id":"n%d","code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009"}]}}`, i)
@@ -46,6 +46,21 @@ var hostileKinds = []struct {
 	}},
 	{"deep nesting", true, func(i int) string {
 		return `{"resourceType":"Observation","id":"deep","extension":` + strings.Repeat(`[{"extension":`, 500) + `[]` + strings.Repeat(`}]`, 500) + `}`
+	}},
+	// Ids and references any feed may send: each is a valid, collision-free
+	// key (keys.go), so these are read, not rejected.
+	{"5,000-character patient reference", false, func(i int) string {
+		return fmt.Sprintf(`{"resourceType":"Observation","id":"lr%d","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s%d"}}`, i, strings.Repeat("x", 5000), i%3)
+	}},
+	{"ids that are not KV keys", false, func(i int) string {
+		return fmt.Sprintf(`{"resourceType":"Patient","id":"%s","birthDate":"1980-01-01"}`, []string{"x.", ".", "h..y", "-", "a.b."}[i%5])
+	}},
+	{"reserved subject characters, NUL, non-ASCII", false, func(i int) string {
+		return fmt.Sprintf(`{"resourceType":"Observation","id":"rc%d","status":"final","code":{"text":"x"},"subject":{"reference":"Patient/%s"}}`, i,
+			[]string{"a b", "a*b", "a>b", `a\u0000b`, "Zoë", "東京", `a\tb`}[i%7])
+	}},
+	{"birth date at the end of time", false, func(i int) string {
+		return fmt.Sprintf(`{"resourceType":"Patient","id":"end%d","birthDate":"9999-12-31","deceasedDateTime":"9999-12-31T23:59:59Z"}`, i%4)
 	}},
 	{"duplicate id, conflicting content", false, func(i int) string {
 		return fmt.Sprintf(`{"resourceType":"Observation","id":"dup","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"751-8"}]},"subject":{"reference":"Patient/h"},"effectiveDateTime":"2026-10-30","valueQuantity":{"value":%d,"unit":"10*9/L"}}`, i%7)
@@ -88,7 +103,7 @@ func TestHostileInput(t *testing.T) {
 	e.publishFiles(t, samplePatients(t)[0])
 	e.drain(t, cfg)
 
-	rejected := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
+	rejected := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
 	if len(rejected) != wantRejected {
 		t.Errorf("%d messages in REJECTED, want %d", len(rejected), wantRejected)
 	}
@@ -129,7 +144,7 @@ func TestRejectedCopyAtPayloadLimit(t *testing.T) {
 		t.Fatal(err)
 	}
 	e2.drain(t, Config{})
-	got := readAll(t, js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(TruncatedHeader) })
+	got := readAll(t, js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(TruncatedHeader) })
 	if len(got) != 1 || got[0] != strconv.Itoa(len(body)) {
 		t.Errorf("rejected copies %v, want one marked truncated from %d bytes", got, len(body))
 	}

@@ -44,14 +44,21 @@ func TestUpgradeFromSchema1(t *testing.T) {
 		inputs = append(inputs, engine.Input{Name: f, R: r})
 	}
 	changed := ""
+	byPatient := map[string]map[string]evaluator.Evaluation{} // every trial's, as the previous version kept them
 	for _, ev := range e.eng.Run(inputs, scenarioAsOf).Evaluations {
 		if changed == "" && ev.Status == evaluator.Ineligible {
 			changed, ev.Status = ev.Patient, evaluator.Incomplete
 		}
-		old := map[string]any{"next_check": nil, "facts": map[string]any{"id": ev.Patient, "observations": map[string]any{}},
-			"evaluations": map[string]evaluator.Evaluation{ev.Trial: ev}}
+		if byPatient[ev.Patient] == nil {
+			byPatient[ev.Patient] = map[string]evaluator.Evaluation{}
+		}
+		byPatient[ev.Patient][ev.Trial] = ev
+	}
+	for patient, evs := range byPatient {
+		old := map[string]any{"next_check": nil, "facts": map[string]any{"id": patient, "observations": map[string]any{}},
+			"evaluations": evs}
 		data, _ := json.Marshal(old)
-		if _, err := kv.Put(ctx, ev.Patient, data); err != nil {
+		if _, err := kv.Put(ctx, patient, data); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -107,7 +107,7 @@ func TestRejectedCopyHeadersBounded(t *testing.T) {
 	}
 	e.publishFiles(t, samplePatients(t)[0])
 	e.drain(t, Config{})
-	copies := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) jetstream.Msg { return m })
+	copies := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) jetstream.Msg { return m })
 	if len(copies) != 2 {
 		t.Fatalf("%d rejected copies, want 2", len(copies))
 	}

@@ -175,7 +175,7 @@ func sourceOf(msg jetstream.Msg) string {
 }
 
 var readTypes = map[string]bool{"Patient": true, "Observation": true, "Condition": true, "MedicationStatement": true,
-	"MedicationRequest": true, "Immunization": true, "Procedure": true, "AllergyIntolerance": true, "Bundle": true, "Medication": true}
+	"MedicationRequest": true, "Immunization": true, "Procedure": true, "AllergyIntolerance": true, "Encounter": true, "Bundle": true, "Medication": true}
 
 // typeLabel bounds the metric's label values: other types count as "other".
 func typeLabel(t string) string {

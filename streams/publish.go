@@ -42,6 +42,13 @@ func (w *Worker) publishEvent(ctx context.Context, e Event) error {
 	if err := w.pub.Publish(ctx, w.cfg.EventPrefix+e.Trial, data, e.ID, nil); err != nil {
 		return fmt.Errorf("publish event %s: %w", e.ID, err)
 	}
+	rs, err := researchSubject(e)
+	if err != nil {
+		return fmt.Errorf("event %s: research subject: %w", e.ID, err)
+	}
+	if err := w.pub.Publish(ctx, w.cfg.ResearchSubjectPrefix+e.Trial, rs, e.ID+"/ResearchSubject", nil); err != nil {
+		return fmt.Errorf("publish research subject of event %s: %w", e.ID, err)
+	}
 	w.metrics.statusChanges.WithLabelValues(e.Trial, string(e.Status)).Inc()
 	w.log.Info("status changed", zap.String("trial", e.Trial), zap.String("patient_key", bounded(e.Patient, maxLoggedSubject)),
 		zap.String("previous_status", string(e.PreviousStatus)), zap.String("status", string(e.Status)), zap.String("event_id", e.ID))

@@ -75,7 +75,8 @@ const maxMsgID = 256
 // ErrNotPublishable: a resource whose type cannot name a subject.
 var ErrNotPublishable = errors.New("resource type cannot be a subject token")
 
-// PublishPart sends one resource to fhir.r4.<Type>. duplicate is true when
+// PublishPart sends one resource to fhir.r4.<Type>, with its source (the
+// part's Pos.Source) in the Trialscout-Source header. duplicate is true when
 // the stream already held a message with the same id (PartMsgID) within
 // its duplicate window and dropped this one.
 func PublishPart(ctx context.Context, js jetstream.JetStream, p fhirmap.Part) (duplicate bool, err error) {
@@ -84,6 +85,9 @@ func PublishPart(ctx context.Context, js jetstream.JetStream, p fhirmap.Part) (d
 	}
 	m := nats.NewMsg(InputSubject(p.Type))
 	m.Data = p.JSON
+	if p.Pos.Source != "" {
+		m.Header.Set(SourceHeader, p.Pos.Source)
+	}
 	ack, err := js.PublishMsg(ctx, m, jetstream.WithMsgID(PartMsgID(p)))
 	if err != nil {
 		return false, fmt.Errorf("%s (%s/%s): %w", p.Pos, p.Type, bounded(p.ID, 80), err)

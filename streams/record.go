@@ -86,6 +86,10 @@ type record struct {
 	factDirty map[int]bool
 	// headDirty: the head must be written (decisions, outbox, layout).
 	headDirty bool
+	// growFrom is the bucket count before the buckets doubled in this
+	// change (0: they did not): until the head says the new count, the old
+	// buckets are written whole in the old layout (see grow).
+	growFrom int
 	// stale: some bucket's facts are ahead of the evaluations (a writer
 	// stopped between its writes); the next change decides again.
 	stale bool
@@ -128,9 +132,12 @@ func (r *record) touched(ref string, c facts.Change) {
 }
 
 // grow doubles the buckets while they hold more than bucketTarget
-// resources on average. The new buckets are written, then the head with
-// the new count; an old bucket keeps its copies of the resources that
-// moved out until it is next written, and loads ignore them.
+// resources on average. The old buckets are written again whole, in the
+// old layout (compare-and-set: a writer that changed one meanwhile makes
+// this change start again), then the new ones, then the head with the new
+// count. Until the head is written the old layout is the record; after,
+// an old bucket keeps copies of resources that moved out until it is next
+// written, and loads ignore them.
 func (r *record) grow() {
 	if r.headRev == 0 {
 		return // a record without a head keeps to bucket 0 (stateStore.headless)
@@ -143,7 +150,7 @@ func (r *record) grow() {
 		return
 	}
 	old := r.head.Buckets
-	r.head.Buckets = n
+	r.head.Buckets, r.growFrom = n, old
 	r.bucketRevs = append(r.bucketRevs, make([]uint64, n-old)...) // read by commit before writing
 	r.bucketGens = append(r.bucketGens, make([]uint64, n-old)...)
 	r.bucketRefs = make([]map[string]bool, n)
@@ -153,7 +160,7 @@ func (r *record) grow() {
 	for ref := range r.facts.Entries {
 		r.bucketRefs[bucketOf(ref, n)][ref] = true
 	}
-	for i := old; i < n; i++ {
+	for i := range n {
 		r.dirty[i], r.factDirty[i] = true, true
 	}
 	r.headDirty = true
@@ -208,9 +215,19 @@ func (r *record) dirtyBuckets() []int {
 	return out
 }
 
-// part is bucket i's content: its resources' entries and facts.
+// part is bucket i's content: its resources' entries and facts (while the
+// buckets grow, an old bucket's whole content in the old layout).
 func (r *record) part(i int) *facts.Patient {
-	refs := make([]string, 0, len(r.bucketRefs[i]))
+	var refs []string
+	if i < r.growFrom {
+		for ref := range r.facts.Entries {
+			if bucketOf(ref, r.growFrom) == i {
+				refs = append(refs, ref)
+			}
+		}
+		return r.facts.Part(refs)
+	}
+	refs = make([]string, 0, len(r.bucketRefs[i]))
 	for ref := range r.bucketRefs[i] {
 		refs = append(refs, ref)
 	}

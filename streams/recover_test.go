@@ -83,7 +83,7 @@ func TestDeletedStreamsAreRecreated(t *testing.T) {
 	if diff := cmp.Diff(offline(t, e.eng, scenarioAsOf, files...), finalStatuses(evs)); diff != "" {
 		t.Errorf("final statuses (-eval +worker):\n%s", diff)
 	}
-	if got := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) }); len(got) != 0 {
+	if got := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) }); len(got) != 0 {
 		t.Errorf("set aside while the event stream was missing: %q", got)
 	}
 }

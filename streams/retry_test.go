@@ -71,7 +71,7 @@ func TestGiveUpAfterMaxDeliveries(t *testing.T) {
 	n := e.publishFiles(t, files...)
 	e.drain(t, cfg)
 
-	copies := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) jetstream.Msg { return m })
+	copies := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) jetstream.Msg { return m })
 	if len(copies) != 1 {
 		t.Fatalf("%d copies in REJECTED, want the one given up on", len(copies))
 	}
@@ -126,7 +126,7 @@ func TestSetAsideAfterUnsettledDeliveries(t *testing.T) {
 	}
 	e.startWorker(t, cfg, WithClock((&clock{t: scenarioAsOf}).Now))
 	e.drain(t, cfg)
-	got := readAll(t, e.js, "REJECTED", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
+	got := readAll(t, e.js, "REJECTED", "", func(m jetstream.Msg) string { return m.Headers().Get(ErrorHeader) })
 	if len(got) != 1 || !strings.HasPrefix(got[0], "gave up after 3 deliveries: no outcome recorded") {
 		t.Errorf("rejected %q, want one given up after 3 deliveries", got)
 	}

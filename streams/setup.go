@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -44,14 +45,15 @@ func ensure(ctx context.Context, js jetstream.JetStream, cfg Config, log *zap.Lo
 // streamConfigs are the worker's three streams with their limits. Old
 // messages are discarded first: a full stream keeps taking input.
 func streamConfigs(cfg Config) []jetstream.StreamConfig {
-	stream := func(name, subject, desc string, l Limits) jetstream.StreamConfig {
-		return jetstream.StreamConfig{Name: name, Description: desc, Subjects: []string{subject}, Replicas: cfg.Replicas,
+	stream := func(name, desc string, l Limits, subjects ...string) jetstream.StreamConfig {
+		return jetstream.StreamConfig{Name: name, Description: desc, Subjects: subjects, Replicas: cfg.Replicas,
 			Duplicates: cfg.DuplicateWindow, MaxAge: l.natsAge(), MaxBytes: l.natsBytes(), Discard: jetstream.DiscardOld}
 	}
 	return []jetstream.StreamConfig{
-		stream(cfg.InputStream, cfg.InputSubject, "trialscout: FHIR R4 input", cfg.Retention.Input),
-		stream(cfg.EventStream, cfg.EventPrefix+">", "trialscout: eligibility status changes", cfg.Retention.Events),
-		stream(cfg.RejectedStream, cfg.RejectedSubject, "trialscout: input set aside, with the reason", cfg.Retention.Rejected),
+		stream(cfg.InputStream, "trialscout: FHIR R4 input", cfg.Retention.Input, cfg.InputSubject),
+		stream(cfg.EventStream, "trialscout: eligibility status changes, and each as a FHIR ResearchSubject", cfg.Retention.Events,
+			cfg.EventPrefix+">", cfg.ResearchSubjectPrefix+">"),
+		stream(cfg.RejectedStream, "trialscout: input set aside, with the reason", cfg.Retention.Rejected, cfg.RejectedSubject),
 	}
 }
 
@@ -90,11 +92,13 @@ func updateLimits(ctx context.Context, js jetstream.JetStream, s jetstream.Strea
 		return fmt.Errorf("stream %s: %w", want.Name, err)
 	}
 	cur := info.Config
-	if cur.MaxAge == want.MaxAge && cur.MaxBytes == want.MaxBytes && cur.Discard == want.Discard {
+	missing := missingSubjects(cur.Subjects, want.Subjects)
+	if cur.MaxAge == want.MaxAge && cur.MaxBytes == want.MaxBytes && cur.Discard == want.Discard && len(missing) == 0 {
 		return nil
 	}
 	next := cur
 	next.MaxAge, next.MaxBytes, next.Discard = want.MaxAge, want.MaxBytes, want.Discard
+	next.Subjects = append(slices.Clone(cur.Subjects), missing...) // a stream of an earlier version lacks the newer subjects
 	if _, err := js.UpdateStream(ctx, next); err != nil {
 		return fmt.Errorf("update limits of stream %s: %w%s", want.Name, err, storageHint(err))
 	}
@@ -102,6 +106,17 @@ func updateLimits(ctx context.Context, js jetstream.JetStream, s jetstream.Strea
 		zap.Duration("max_age", next.MaxAge), zap.Int64("max_bytes", next.MaxBytes),
 		zap.Duration("was_max_age", cur.MaxAge), zap.Int64("was_max_bytes", cur.MaxBytes))
 	return nil
+}
+
+// missingSubjects lists the wanted subjects a stream does not have.
+func missingSubjects(have, want []string) []string {
+	var out []string
+	for _, w := range want {
+		if !slices.Contains(have, w) {
+			out = append(out, w)
+		}
+	}
+	return out
 }
 
 // storageHint explains a server that cannot reserve a stream's byte limit.

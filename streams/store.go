@@ -213,16 +213,17 @@ func (s *stateStore) commit(ctx context.Context, r *record) error {
 		s.cache.drop(r.key)
 		return err
 	}
-	r.headRev, r.headDirty, r.stale = rev, false, false
+	r.headRev, r.headDirty, r.stale, r.growFrom = rev, false, false, 0
 	return nil
 }
 
 func (s *stateStore) commitBuckets(ctx context.Context, r *record) error {
 	for _, i := range r.dirtyBuckets() {
 		key := bucketKey(r.key, i)
-		if r.bucketRevs[i] == 0 {
-			// A new bucket may exist already: written by a writer that
-			// stopped before its head.
+		if r.bucketRevs[i] == 0 && r.growFrom > 0 && i >= r.growFrom {
+			// A bucket the growth adds may exist already, left by a writer
+			// that stopped before its head: its content is in the old
+			// buckets, just written whole, so it is written over.
 			_, rev, err := s.get(ctx, key)
 			if err != nil {
 				return err

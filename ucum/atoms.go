@@ -4,11 +4,12 @@ import "strings"
 
 // Dimensions, in the order of the exponents in a dims value.
 const (
-	dimLength    = iota // metre
-	dimMass             // gram
-	dimTime             // second
-	dimAmount           // mole
-	dimArbitrary        // U = [IU]
+	dimLength     = iota // metre
+	dimMass              // gram
+	dimTime              // second
+	dimAmount            // mole
+	dimArbitrary         // U = [IU]
+	dimEquivalent        // eq: charge equivalents, not moles (see Convert)
 	numDims
 )
 
@@ -24,7 +25,13 @@ type atom struct {
 	p10    int
 	dim    dims
 	metric bool // takes prefixes
+	// molar marks the atoms of amount of substance (mol, kat): a unit
+	// that names one stays molar when the moles cancel (mmol/mol).
+	molar bool
 }
+
+// pressure is mass / (length x time^2): 1 Pa = 1000 g/(m.s2).
+var pressure = dims{dimMass: 1, dimLength: -1, dimTime: -2}
 
 // prefix is a metric prefix: code is how it is written, canon how it is
 // printed.
@@ -37,7 +44,7 @@ var atomTable = []*atom{
 	{code: "m", ci: "M", mant: 1, dim: dims{dimLength: 1}, metric: true},
 	{code: "g", ci: "G", mant: 1, dim: dims{dimMass: 1}, metric: true},
 	{code: "L", keys: []string{"L", "l"}, ci: "L", mant: 1, p10: -3, dim: dims{dimLength: 3}, metric: true},
-	{code: "mol", ci: "MOL", mant: 1, dim: dims{dimAmount: 1}, metric: true},
+	{code: "mol", ci: "MOL", mant: 1, dim: dims{dimAmount: 1}, metric: true, molar: true},
 	{code: "s", ci: "S", mant: 1, dim: dims{dimTime: 1}, metric: true},
 	{code: "min", ci: "MIN", mant: 60, dim: dims{dimTime: 1}},
 	{code: "h", ci: "HR", mant: 3600, dim: dims{dimTime: 1}},
@@ -47,7 +54,13 @@ var atomTable = []*atom{
 	{code: "a", ci: "ANN", mant: 31557600, dim: dims{dimTime: 1}}, // Julian year
 	{code: "U", ci: "U", mant: 1, dim: dims{dimArbitrary: 1}, metric: true},
 	{code: "[IU]", ci: "[IU]", mant: 1, dim: dims{dimArbitrary: 1}, metric: true},
-	{code: "kat", ci: "KAT", mant: 1, dim: dims{dimAmount: 1, dimTime: -1}, metric: true},
+	{code: "kat", ci: "KAT", mant: 1, dim: dims{dimAmount: 1, dimTime: -1}, metric: true, molar: true},
+	{code: "eq", ci: "EQ", mant: 1, dim: dims{dimEquivalent: 1}, metric: true},
+	{code: "Pa", ci: "PAL", mant: 1, p10: 3, dim: pressure, metric: true},
+	{code: "m[Hg]", ci: "M[HG]", mant: 133.322, p10: 6, dim: pressure, metric: true},
+	{code: "m[H2O]", ci: "M[H2O]", mant: 9.80665, p10: 6, dim: pressure, metric: true},
+	{code: "[in_i]", ci: "[IN_I]", mant: 2.54, p10: -2, dim: dims{dimLength: 1}},
+	{code: "[ft_i]", ci: "[FT_I]", mant: 30.48, p10: -2, dim: dims{dimLength: 1}},
 	{code: "%", ci: "%", mant: 1, p10: -2},
 	{code: "[lb_av]", ci: "[LB_AV]", mant: 453.59237, dim: dims{dimMass: 1}},
 	{code: "[oz_av]", ci: "[OZ_AV]", mant: 28.349523125, dim: dims{dimMass: 1}},
@@ -85,7 +98,9 @@ var aliasSpecs = []aliasSpec{
 	{"cc", "c", "m", 3}, {"u", "", "U", 1}, {"iu", "", "[IU]", 1}, {"percent", "", "%", 1},
 	{"k", "", "10*", 3}, {"10^", "", "10*", 1}, {"10e", "", "10*", 1}, {"x10^", "", "10*", 1},
 	{"x10*", "", "10*", 1}, {"x10e", "", "10*", 1}, {"cell", "", "{cells}", 1},
-	{"cells", "", "{cells}", 1},
+	{"cells", "", "{cells}", 1}, {"mmhg", "m", "m[Hg]", 1}, {"cmh2o", "c", "m[H2O]", 1},
+	{"in", "", "[in_i]", 1}, {"inch", "", "[in_i]", 1}, {"inches", "", "[in_i]", 1},
+	{"ft", "", "[ft_i]", 1}, {"feet", "", "[ft_i]", 1}, {"foot", "", "[ft_i]", 1},
 }
 
 // Lookup tables, built by init.

@@ -1,6 +1,7 @@
 package ucum
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"unicode"
@@ -58,8 +59,14 @@ func clean(s string) string {
 			prev = r
 		}
 	}
-	return b.String()
+	return perStandardArea.ReplaceAllString(b.String(), "/{1.73_m2}")
 }
+
+// perStandardArea matches the spellings feeds use for "per 1.73 m2 of body
+// surface" (eGFR: "mL/min/1.73m2", "mL/min/1.73 m^2", "ml/min/1.73 sq m").
+// They mean UCUM's annotation {1.73_m2}: the value is scaled to a standard
+// body surface, not divided by an area.
+var perStandardArea = regexp.MustCompile(`(?i)/\s*\(?\s*1[.,]73\s*[_ ]?\s*(?:m2|m\^2|m\*\*2|sq\.?\s*m|square\s+met(?:er|re)s?)\s*\)?`)
 
 func isSuperscript(r rune) bool {
 	_, ok := typography[r]
@@ -330,7 +337,7 @@ func splitExponent(tok string) (body string, exp int, ok bool) {
 }
 
 func (s simple) value() value {
-	v := value{mant: s.at.mant, p10: s.at.p10, dim: s.at.dim}
+	v := value{mant: s.at.mant, p10: s.at.p10, dim: s.at.dim, molar: s.at.molar}
 	if s.pre != nil {
 		v.p10 += s.pre.p10
 	}

@@ -34,10 +34,13 @@ func errorf(kind error, format string, args ...any) error {
 }
 
 // value is a magnitude mant x 10^p10 in base units with dimensions dim.
+// molar is set when the unit names an amount of substance, even one that
+// cancels (mmol/mol).
 type value struct {
-	mant float64
-	p10  int
-	dim  dims
+	mant  float64
+	p10   int
+	dim   dims
+	molar bool
 }
 
 var unity = value{mant: 1}
@@ -48,6 +51,7 @@ func (v value) times(w value, sign int) value {
 	}
 	v.mant *= w.mant
 	v.p10 += w.p10
+	v.molar = v.molar || w.molar
 	for i := range v.dim {
 		v.dim[i] += w.dim[i]
 	}
@@ -101,7 +105,9 @@ func Normalize(unit string) string {
 // Convert converts value from unit `from` to unit `to`. molarMass (g/mol,
 // 0 when none) bridges mass and substance (mol) concentrations, e.g.
 // creatinine 113.12, bilirubin 584.66, hemoglobin 16114 (so hemoglobin
-// mmol/L x 16.11 = g/L).
+// mmol/L x 16.11 = g/L). Two pure numbers convert only when both or neither
+// are ratios of amounts of substance: mmol/mol to umol/mol, % to 1, but not
+// mmol/mol to % (see the package documentation).
 func Convert(value float64, from, to string, molarMass float64) (float64, error) {
 	f, err := Parse(from)
 	if err != nil {
@@ -114,6 +120,9 @@ func Convert(value float64, from, to string, molarMass float64) (float64, error)
 	shift, ok := massShift(f.dim, t.dim)
 	if !ok {
 		return 0, errorf(ErrIncompatible, "cannot convert %q to %q", from, to)
+	}
+	if f.Dimensionless() && t.Dimensionless() && f.molar != t.molar {
+		return 0, errorf(ErrIncompatible, "cannot convert %q to %q: a ratio of amounts of substance is not a plain fraction (HbA1c mmol/mol is not %% / 10)", from, to)
 	}
 	v := value * (f.mant / t.mant)
 	if shift != 0 {

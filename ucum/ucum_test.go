@@ -111,6 +111,41 @@ func TestConvert(t *testing.T) {
 		{"ML/MIN reads as mL/min", 50, "ML/MIN", "mL/min", 0, 50, 0},
 		{"mL/s to mL/min", 1, "mL/s", "mL/min", 0, 60, 0},
 
+		// Pressure.
+		{"mm[Hg] to Pa", 1, "mm[Hg]", "Pa", 0, 133.322, 0},
+		{"mmHg", 95, "mmHg", "mm[Hg]", 0, 95, 0},
+		{"MMHG", 95, "MMHG", "mm[Hg]", 0, 95, 0},
+		{"kPa to mm[Hg]", 12.66559, "kPa", "mm[Hg]", 0, 95, 1e-6},
+		{"cm[H2O] to mm[Hg]", 10, "cm[H2O]", "mm[Hg]", 0, 7.3556, 1e-4},
+		{"cmH2O", 10, "cmH2O", "cm[H2O]", 0, 10, 0},
+
+		// Equivalents: among themselves only.
+		{"mEq/L as meq/L", 5.4, "mEq/L", "meq/L", 0, 5.4, 0},
+		{"meq/L to eq/L", 5400, "meq/L", "eq/L", 0, 5.4, 0},
+		{"MEQ/L", 5.4, "MEQ/L", "meq/L", 0, 5.4, 0},
+
+		// Length.
+		{"[in_i] to cm", 67, "[in_i]", "cm", 0, 170.18, 0},
+		{"in", 67, "in", "cm", 0, 170.18, 0},
+		{"[ft_i] to [in_i]", 1, "[ft_i]", "[in_i]", 0, 12, 0},
+		{"kg/m2 from lb/in2", 1, "[lb_av]/[in_i]2", "kg/m2", 0, 703.0696, 1e-6},
+
+		// Per standard body surface: {1.73_m2} in every spelling.
+		{"eGFR {1.73_m2}", 20, "mL/min/{1.73_m2}", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73m2", 20, "mL/min/1.73m2", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73 m2", 20, "mL/min/1.73 m2", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73m^2", 20, "ml/min/1.73m^2", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73 m²", 20, "mL/min/1.73 m²", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73_m2", 20, "mL/min/1.73_m2", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR (1.73 m2)", 20, "mL/min/(1.73 m2)", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1.73 sq m", 20, "mL/min/1.73 sq m", "mL/min/{1.73_m2}", 0, 20, 0},
+		{"eGFR 1,73 m2", 20, "mL/min/1,73 m2", "mL/min/{1.73_m2}", 0, 20, 0},
+
+		// Pure numbers: ratios of substance among themselves; others among themselves.
+		{"mmol/mol to umol/mol", 1, "mmol/mol", "umol/mol", 0, 1000, 0},
+		{"L/L to %", 0.42, "L/L", "%", 0, 42, 0},
+		{"mg/g to %", 10, "mg/g", "%", 0, 1, 0},
+
 		// Grammar.
 		{"exponent", 1, "mm3", "uL", 0, 1, 0},
 		{"area", 1, "m2", "cm2", 0, 10000, 0},
@@ -183,6 +218,12 @@ func TestConvertErrors(t *testing.T) {
 		{"unit too large", "a99", "s", 0, ErrRange, ""},
 		{"factor too large", strings.Repeat("9", 400), "1", 0, ErrRange, ""},
 		{"result too large", "10*99.10*99.10*99.10*99", "1", 0, ErrRange, ""},
+		{"equivalents are not moles", "meq/L", "mmol/L", 0, ErrIncompatible, `cannot convert "meq/L" to "mmol/L"`},
+		{"substance ratio to percent", "mmol/mol", "%", 0, ErrIncompatible,
+			`cannot convert "mmol/mol" to "%": a ratio of amounts of substance is not a plain fraction (HbA1c mmol/mol is not % / 10)`},
+		{"percent to substance ratio", "%", "mmol/mol", 0, ErrIncompatible, ""},
+		{"pressure vs mass", "mm[Hg]", "g", 0, ErrIncompatible, ""},
+		{"prefix on inch", "m[in_i]", "m", 0, ErrUnknownUnit, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -200,33 +241,38 @@ func TestConvertErrors(t *testing.T) {
 
 func TestNormalize(t *testing.T) {
 	tests := map[string]string{
-		"mg/dl":        "mg/dL",
-		"MG/DL":        "mg/dL",
-		"g/dl":         "g/dL",
-		"mmol/l":       "mmol/L",
-		"10^9/L":       "10*9/L",
-		"10^3/uL":      "10*3/uL",
-		"x10E3/uL":     "10*3/uL",
-		"×10⁹/L":       "10*9/L",
-		"K/uL":         "10*3/uL",
-		"/mm³":         "/mm3",
-		"cells/uL":     "{cells}/uL",
-		"{cells}/µL":   "{cells}/uL",
-		"10*9 cells/L": "10*9{cells}/L",
-		"lbs":          "[lb_av]",
-		"lb":           "[lb_av]",
-		"kg":           "kg",
-		"IU/L":         "[IU]/L",
-		"mIU/mL":       "m[IU]/mL",
-		"sec":          "s",
-		"mL/min":       "mL/min",
-		"ML/MIN":       "mL/min",
-		"L/min":        "L/min",
-		"percent":      "%",
-		"{INR}":        "{INR}",
-		" mg / dL ":    "mg/dL",
-		"Ml":           "Ml", // megalitre: "ML" would read as millilitre
-		"not a unit":   "not a unit",
+		"mg/dl":         "mg/dL",
+		"MG/DL":         "mg/dL",
+		"g/dl":          "g/dL",
+		"mmol/l":        "mmol/L",
+		"10^9/L":        "10*9/L",
+		"10^3/uL":       "10*3/uL",
+		"x10E3/uL":      "10*3/uL",
+		"×10⁹/L":        "10*9/L",
+		"K/uL":          "10*3/uL",
+		"/mm³":          "/mm3",
+		"cells/uL":      "{cells}/uL",
+		"{cells}/µL":    "{cells}/uL",
+		"10*9 cells/L":  "10*9{cells}/L",
+		"lbs":           "[lb_av]",
+		"lb":            "[lb_av]",
+		"kg":            "kg",
+		"IU/L":          "[IU]/L",
+		"mIU/mL":        "m[IU]/mL",
+		"sec":           "s",
+		"mL/min":        "mL/min",
+		"ML/MIN":        "mL/min",
+		"L/min":         "L/min",
+		"percent":       "%",
+		"{INR}":         "{INR}",
+		" mg / dL ":     "mg/dL",
+		"Ml":            "Ml", // megalitre: "ML" would read as millilitre
+		"not a unit":    "not a unit",
+		"mmHg":          "mm[Hg]",
+		"mEq/L":         "meq/L",
+		"kPa":           "kPa",
+		"mL/min/1.73m2": "mL/min/{1.73_m2}",
+		"in":            "[in_i]",
 	}
 	for in, want := range tests {
 		if got := Normalize(in); got != want {
@@ -264,7 +310,8 @@ func TestAliases(t *testing.T) {
 func FuzzConvert(f *testing.F) {
 	seeds := []string{"10*9/L", "10*3/uL", "/mm3", "{cells}/uL", "g/dL", "mmol/L", "umol/L",
 		"mg/dL", "[lb_av]", "%", "1", "s", "min", "m[IU]/mL", "U/L", "L/min", "x10E3/uL",
-		"K/uL", "/mm³", "MG/DL", "(mg/dL){x}", "10*9 cells/L", "Ml", "kat", "a99", "mg//"}
+		"K/uL", "/mm³", "MG/DL", "(mg/dL){x}", "10*9 cells/L", "Ml", "kat", "a99", "mg//",
+		"mm[Hg]", "mEq/L", "mL/min/1.73 m2", "mmol/mol", "[in_i]"}
 	for i, s := range seeds {
 		f.Add(1.5, s, seeds[(i+1)%len(seeds)], 113.12)
 	}

@@ -219,7 +219,8 @@ func (b *builder) allergy(a allergySpec, t time.Time, severe bool) *item {
 	}, true)
 }
 
-// encounter queues the visit itself: a type trialscout does not read.
+// encounter queues the visit itself: an ambulatory Encounter with no
+// reason, which no trial reads.
 func (b *builder) encounter(t time.Time) *item {
 	end := t.Add(time.Duration(b.r.intIn(15, 60)) * time.Minute)
 	return b.add(end.Add(5*time.Minute), &encounter{

@@ -1,7 +1,7 @@
 package workload
 
-// The code tables behind every generated resource. Codes the shipped trial
-// (config/trials/sle-refractory.yaml) reads are marked relevant; every
+// The code tables behind every generated resource. Codes a shipped trial
+// (config/trials/*.yaml) reads are marked relevant; every
 // LOINC code passes the LOINC check digit and every SNOMED CT id its
 // Verhoeff check digit (codes_test.go). Sources: the trial file and
 // ../shared/protocol/CODES.md for relevant codes; Synthea and the HL7 R4
@@ -55,10 +55,10 @@ var (
 	temperature = &labSpec{"8310-5", "Body temperature", catVital, "Cel", "C", 0, 0, 36.8, 0.3, 35.8, 39.6, 1, false}
 	spo2        = &labSpec{"59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry", catVital, "%", "%", 0, 0, 97.4, 1.3, 89, 100, 0, true}
 	bodyWeight  = &labSpec{"29463-7", "Body weight", catVital, "kg", "kg", 0, 0, 0, 0, 30, 250, 1, true}
-	bodyHeight  = &labSpec{"8302-2", "Body height", catVital, "cm", "cm", 0, 0, 0, 0, 130, 210, 1, false}
-	bmi         = &labSpec{"39156-5", "Body mass index (BMI) [Ratio]", catVital, "kg/m2", "kg/m2", 0, 0, 0, 0, 12, 70, 1, false}
+	bodyHeight  = &labSpec{"8302-2", "Body height", catVital, "cm", "cm", 0, 0, 0, 0, 130, 210, 1, true}
+	bmi         = &labSpec{"39156-5", "Body mass index (BMI) [Ratio]", catVital, "kg/m2", "kg/m2", 0, 0, 0, 0, 12, 70, 1, true}
 	painScore   = &labSpec{"72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", catSurvey, "{score}", "{score}", 0, 0, 2, 2.5, 0, 10, 0, false}
-	systolic    = &labSpec{"8480-6", "Systolic blood pressure", catVital, "mm[Hg]", "mmHg", 0, 0, 126, 16, 85, 210, 0, false}
+	systolic    = &labSpec{"8480-6", "Systolic blood pressure", catVital, "mm[Hg]", "mmHg", 0, 0, 126, 16, 85, 210, 0, true}
 	diastolic   = &labSpec{"8462-4", "Diastolic blood pressure", catVital, "mm[Hg]", "mmHg", 0, 0, 78, 10, 45, 125, 0, false}
 )
 
@@ -76,7 +76,7 @@ var (
 	alc        = &labSpec{"731-0", "Lymphocytes [#/volume] in Blood by Automated count", catLab, "10*3/uL", "10*3/uL", 1.0, 4.8, 2.1, 0.6, 0.4, 6, 1, true}
 	glucose    = &labSpec{"2345-7", "Glucose [Mass/volume] in Serum or Plasma", catLab, "mg/dL", "mg/dL", 70, 99, 102, 22, 55, 380, 0, false}
 	sodium     = &labSpec{"2951-2", "Sodium [Moles/volume] in Serum or Plasma", catLab, "mmol/L", "mmol/L", 136, 145, 140, 2.5, 126, 152, 0, false}
-	potassium  = &labSpec{"2823-3", "Potassium [Moles/volume] in Serum or Plasma", catLab, "mmol/L", "mmol/L", 3.5, 5.1, 4.2, 0.4, 2.9, 6.2, 1, false}
+	potassium  = &labSpec{"2823-3", "Potassium [Moles/volume] in Serum or Plasma", catLab, "mmol/L", "mmol/L", 3.5, 5.1, 4.2, 0.4, 2.9, 6.2, 1, true}
 	chloride   = &labSpec{"2075-0", "Chloride [Moles/volume] in Serum or Plasma", catLab, "mmol/L", "mmol/L", 98, 107, 103, 3, 90, 115, 0, false}
 	bicarb     = &labSpec{"2028-9", "Carbon dioxide, total [Moles/volume] in Serum or Plasma", catLab, "mmol/L", "mmol/L", 22, 29, 25, 2.5, 16, 34, 0, false}
 	urea       = &labSpec{"3094-0", "Urea nitrogen [Mass/volume] in Serum or Plasma", catLab, "mg/dL", "mg/dL", 7, 20, 15, 5, 4, 60, 0, false}
@@ -91,7 +91,7 @@ var (
 	cholHDL    = &labSpec{"2085-9", "Cholesterol in HDL [Mass/volume] in Serum or Plasma", catLab, "mg/dL", "mg/dL", 40, 0, 52, 14, 20, 110, 0, false}
 	cholLDL    = &labSpec{"13457-7", "Cholesterol in LDL [Mass/volume] in Serum or Plasma by calculation", catLab, "mg/dL", "mg/dL", 0, 100, 112, 33, 30, 250, 0, false}
 	trigly     = &labSpec{"2571-8", "Triglyceride [Mass/volume] in Serum or Plasma", catLab, "mg/dL", "mg/dL", 0, 150, 135, 60, 40, 600, 0, false}
-	hba1c      = &labSpec{"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", catLab, "%", "%", 4.0, 5.6, 5.7, 0.8, 4.2, 12.5, 1, false}
+	hba1c      = &labSpec{"4548-4", "Hemoglobin A1c/Hemoglobin.total in Blood", catLab, "%", "%", 4.0, 5.6, 5.7, 0.8, 4.2, 12.5, 1, true}
 	tsh        = &labSpec{"3016-3", "Thyrotropin [Units/volume] in Serum or Plasma", catLab, "m[IU]/L", "mIU/L", 0.4, 4.0, 1.9, 0.9, 0.05, 12, 2, false}
 	inr        = &labSpec{"6301-6", "INR in Platelet poor plasma by Coagulation assay", catLab, "{INR}", "INR", 0.8, 1.2, 1.0, 0.08, 0.8, 4.5, 1, true}
 	aptt       = &labSpec{"14979-9", "aPTT in Platelet poor plasma by Coagulation assay", catLab, "s", "s", 25, 38, 31, 3, 22, 80, 0, true}

@@ -112,7 +112,7 @@ func TestEveryResourceMaps(t *testing.T) {
 }
 
 // TestStatusesVary applies the population's facts in stream order and
-// evaluates every patient with the shipped trial at AsOf: candidates,
+// evaluates every patient with the SLE trial at AsOf: candidates,
 // incomplete and ineligible patients all occur.
 func TestStatusesVary(t *testing.T) {
 	e := newEngine(t)
@@ -133,7 +133,9 @@ func TestStatusesVary(t *testing.T) {
 	counts := map[evaluator.Status]int{}
 	for _, p := range patients {
 		for _, ev := range e.Evaluate(p, asOf) {
-			counts[ev.Status]++
+			if ev.Trial == "sle-refractory" { // the population is written for it
+				counts[ev.Status]++
+			}
 		}
 	}
 	t.Logf("statuses of %d patients: %v", len(patients), counts)

@@ -77,7 +77,8 @@ func (b *builder) codedObs(q qualSpec, eff, at time.Time, a answer) *item {
 	return b.add(at, o, true)
 }
 
-// bloodPressure queues a blood pressure panel: its values are components.
+// bloodPressure queues a blood pressure panel: its values are components,
+// and the heart-failure trial reads the systolic one.
 func (b *builder) bloodPressure(eff, at time.Time) *item {
 	sys := round(b.r.normal(systolic.mean, systolic.sd, systolic.min, systolic.max), 0)
 	dia := round(min(sys-20, b.r.normal(diastolic.mean, diastolic.sd, diastolic.min, diastolic.max)), 0)
@@ -93,7 +94,7 @@ func (b *builder) bloodPressure(eff, at time.Time) *item {
 			{Code: cc(coding{loinc, diastolic.code, diastolic.display}), ValueQuantity: ucumQ(dia, diastolic.unit, diastolic.text)},
 		},
 	}
-	return b.add(at, o, false)
+	return b.add(at, o, systolic.relevant)
 }
 
 // draw is an ordinary patient's value of a test.

@@ -10,7 +10,7 @@ type Resource struct {
 	Patient  string // "Patient/<id>"
 	Type     string // resourceType, e.g. "Observation"
 	Ref      string // "<Type>/<id>"
-	Relevant bool   // its code is one the shipped trial reads (the mapper turns it into a fact)
+	Relevant bool   // its code is one a shipped trial reads (the mapper turns it into a fact)
 	JSON     []byte // one FHIR R4 resource, compact JSON
 }
 

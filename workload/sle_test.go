@@ -53,7 +53,7 @@ func TestSLEStoriesReachTheirAim(t *testing.T) {
 				}
 			}
 		}
-		ev := e.Evaluate(p, cfg.AsOf)[0]
+		ev := sleEvaluation(t, e.Evaluate(p, cfg.AsOf))
 		if ev.Status != aimStatus[s.aim] {
 			t.Errorf("patient %d (defect %q, gap %q): %s, want %s", i, s.defect, s.gap, ev.Status, aimStatus[s.aim])
 			for _, c := range ev.Criteria {
@@ -63,4 +63,17 @@ func TestSLEStoriesReachTheirAim(t *testing.T) {
 			}
 		}
 	}
+}
+
+// sleEvaluation picks the SLE trial's evaluation: the stories are written
+// for it, whatever else is shipped.
+func sleEvaluation(t *testing.T, evs []evaluator.Evaluation) evaluator.Evaluation {
+	t.Helper()
+	for _, ev := range evs {
+		if ev.Trial == "sle-refractory" {
+			return ev
+		}
+	}
+	t.Fatal("no evaluation of sle-refractory")
+	return evaluator.Evaluation{}
 }

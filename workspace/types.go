@@ -8,9 +8,8 @@ import (
 )
 
 // Eligible is the status of a patient whose every criterion, those left to a
-// person included, is decided in their favour. It is defined here until the
-// evaluator defines it; the string is the contract's.
-const Eligible evaluator.Status = "eligible"
+// person included, is decided in their favour.
+const Eligible = evaluator.Eligible
 
 // Statuses are the four statuses in the order the workspace lists them.
 var Statuses = []evaluator.Status{Eligible, evaluator.Candidate, evaluator.Incomplete, evaluator.Ineligible}

@@ -77,7 +77,7 @@ func TestRunOverTLSWithCredentials(t *testing.T) {
 	go func() {
 		defer close(finished)
 		exited <- execute(runCtx, []string{"run", "--nats-url", srv.ClientURL(), "--nats-user", "scout",
-			"--tls-cert", c.ClientCert, "--http", "off", "--log-level", "error"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+			"--tls-cert", c.ClientCert, "--http", "off", "--ui", "off", "--log-level", "error"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
 	}()
 	var ev streams.Event
 	for ev.Patient == "" {
@@ -140,7 +140,7 @@ func TestRunRefusedAccess(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
 			var stderr bytes.Buffer
-			code := execute(ctx, []string{"run", "--log-level", "error"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+			code := execute(ctx, []string{"run", "--ui", "off", "--log-level", "error"}, strings.NewReader(""), &bytes.Buffer{}, &stderr)
 			if ctx.Err() != nil {
 				t.Fatalf("run did not return before the test's deadline: %s", stderr.String())
 			}

@@ -76,7 +76,7 @@ table, with every target beside its figure, met or MISSED; takes a few minutes. 
 				return fmt.Errorf("find this program to run the worker: %w", err)
 			}
 			worker := func(ctx context.Context, url string, asOf time.Time) *exec.Cmd {
-				args := []string{"run", "--nats-url", url, "--http", "off", "--as-of", asOf.Format(time.RFC3339), "--log-level", "warn"}
+				args := []string{"run", "--nats-url", url, "--http", "off", "--ui", "off", "--as-of", asOf.Format(time.RFC3339), "--log-level", "warn"}
 				if s.TrialsDir != "" {
 					args = append(args, "--trials", s.TrialsDir)
 				}

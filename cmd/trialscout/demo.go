@@ -29,8 +29,9 @@ func newDemoCommand() *cobra.Command {
 		Short: "A first run: embedded NATS, the worker, the sample patients, every status change printed",
 		Long: `Starts an embedded NATS server (in a temporary directory, on a free port), the worker,
 publishes the sample patients of testdata/patients resource by resource, prints every
-status-change event as it arrives, then a summary, and exits. The worker's clock is
-fixed at --as-of (the samples' date) so that their screening labs are current.`,
+status-change event of every shipped trial (the SLE and the heart-failure trial) as it
+arrives, then a summary, and exits. The worker's clock is fixed at --as-of (the samples'
+date) so that their screening labs are current.`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSettings(cmd)
 			if err != nil {
@@ -132,7 +133,7 @@ type eventPrinter struct {
 
 func printEvents(ctx context.Context, js jetstream.JetStream, out io.Writer) (*eventPrinter, error) {
 	p := &eventPrinter{status: map[string]string{}}
-	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{})
+	c, err := js.OrderedConsumer(ctx, "ELIGIBILITY", jetstream.OrderedConsumerConfig{FilterSubjects: []string{"eligibility.status.>"}})
 	if err != nil {
 		return nil, err
 	}
@@ -195,32 +196,39 @@ func waitIdle(ctx context.Context, js jetstream.JetStream, p *eventPrinter) {
 	}
 }
 
-// printedAll reports whether every event in the event stream is printed.
+// printedAll reports whether every status event in the event stream is
+// printed (the stream also holds each as a ResearchSubject).
 func (p *eventPrinter) printedAll(ctx context.Context, js jetstream.JetStream) bool {
 	s, err := js.Stream(ctx, "ELIGIBILITY")
 	if err != nil {
 		return false
 	}
-	info, err := s.Info(ctx)
+	info, err := s.Info(ctx, jetstream.WithSubjectFilter("eligibility.status.>"))
 	if err != nil {
 		return false
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return uint64(p.count) >= info.State.Msgs
+	events := uint64(0)
+	for _, n := range info.State.Subjects {
+		events += n
+	}
+	return uint64(p.count) >= events
 }
 
 func (p *eventPrinter) summary(out io.Writer) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	keys := make([]string, 0, len(p.status))
+	width := 0
 	for k := range p.status {
 		keys = append(keys, k)
+		width = max(width, len(k))
 	}
 	sort.Strings(keys)
 	fmt.Fprintf(out, "\n%d status-change events. Final status per patient and trial:\n", p.count)
 	for _, k := range keys {
-		fmt.Fprintf(out, "  %-68s %s\n", k, p.status[k])
+		fmt.Fprintf(out, "  %-*s %s\n", width, k, p.status[k])
 	}
 	fmt.Fprintln(out, "\nNext: `trialscout run` in one shell, `trialscout publish FILE...` in another, then `trialscout explain PATIENT`.")
 }

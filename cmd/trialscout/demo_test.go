@@ -17,7 +17,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
 	summary := out[strings.Index(out, "status-change events."):]
-	for _, want := range []string{"Patient/pt-52004 sle-refractory", "eligible", "candidate", "ineligible", "incomplete"} {
+	for _, want := range []string{"Patient/pt-52004 sle-refractory", "Patient/hf-base-candidate hf-outpatient", "eligible", "candidate", "ineligible", "incomplete"} {
 		if !strings.Contains(summary, want) {
 			t.Errorf("summary lacks %q:\n%s", want, summary)
 		}
@@ -28,12 +28,20 @@ func TestDemo(t *testing.T) {
 			t.Errorf("summary lacks %s %s:\n%s", pair, status, summary)
 		}
 	}
-	if n := strings.Count(summary, "Patient/"); n != len(want) {
-		t.Errorf("summary lists %d patient-trial pairs, want the %d samples:\n%s", n, len(want), summary)
+	// Every sample patient is evaluated for every shipped trial.
+	const shippedTrials = 2
+	patients := map[string]bool{}
+	for pair := range want {
+		patient, _, _ := strings.Cut(pair, " ")
+		patients[patient] = true
+	}
+	if n := strings.Count(summary, "Patient/"); n != shippedTrials*len(patients) {
+		t.Errorf("summary lists %d patient-trial pairs, want %d samples x %d trials:\n%s", n, len(patients), shippedTrials, summary)
 	}
 }
 
-// samplePairs reads "patient trial" → status from every expected file.
+// samplePairs reads "patient trial" → status from every expected file, its
+// own trial's and the others it names (also).
 func samplePairs(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	files, err := filepath.Glob(filepath.Join(dir, "*.expected.json"))
@@ -46,11 +54,17 @@ func samplePairs(t *testing.T, dir string) map[string]string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var exp struct{ Patient, Trial, Status string }
+		var exp struct {
+			Patient, Trial, Status string
+			Also                   []struct{ Trial, Status string }
+		}
 		if err := json.Unmarshal(data, &exp); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}
 		out[exp.Patient+" "+exp.Trial] = exp.Status
+		for _, a := range exp.Also {
+			out[exp.Patient+" "+a.Trial] = a.Status
+		}
 	}
 	return out
 }

@@ -70,7 +70,7 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 	if err != nil {
 		return usageError("%v", err)
 	}
-	ev, err := engine.New(trials)
+	ev, err := engine.New(trials, engine.WithSources(s.Sources))
 	if err != nil {
 		return usageError("%v", err)
 	}

@@ -39,6 +39,7 @@ func TestEvalExitCodesAndOrder(t *testing.T) {
 	a := writeFile(t, dir, "a.json", patientA)
 	b := writeFile(t, dir, "b.json", patientB)
 	bad := writeFile(t, dir, "bad.ndjson", patientA+"\n{\"resourceType\":\"Observation\",\"id\":\"x\"\nnot json\n")
+	// One line per patient and shipped trial (sle-refractory, hf-outpatient).
 	cases := []struct {
 		name      string
 		stdin     string
@@ -47,15 +48,15 @@ func TestEvalExitCodesAndOrder(t *testing.T) {
 		wantLines int
 		wantErr   string
 	}{
-		{"two files, sorted by patient", "", []string{"eval", "--as-of", "2026-11-01", b, a}, 0, 2, ""},
-		{"stdin", patientA, []string{"eval", "--as-of", "2026-11-01T00:00:00Z", "-"}, 0, 1, ""},
-		{"a rejected line", "", []string{"eval", "--as-of", "2026-11-01", bad}, 1, 1, "bad.ndjson:2"},
+		{"two files, sorted by patient", "", []string{"eval", "--as-of", "2026-11-01", b, a}, 0, 4, ""},
+		{"stdin", patientA, []string{"eval", "--as-of", "2026-11-01T00:00:00Z", "-"}, 0, 2, ""},
+		{"a rejected line", "", []string{"eval", "--as-of", "2026-11-01", bad}, 1, 2, "bad.ndjson:2"},
 		{"nothing readable", "not json", []string{"eval", "-"}, 2, 0, "nothing could be read"},
 		{"no files", "", []string{"eval"}, 2, 0, "no input files"},
 		{"bad as-of", "", []string{"eval", "--as-of", "yesterday", a}, 2, 0, "neither RFC 3339 nor YYYY-MM-DD"},
 		{"unknown trial", "", []string{"eval", "--trial", "nope", a}, 2, 0, `no trial "nope"`},
 		{"missing file", "", []string{"eval", filepath.Join(dir, "missing.json")}, 2, 0, "missing.json"},
-		{"missing file beside a good one", "", []string{"eval", "--as-of", "2026-11-01", a, filepath.Join(dir, "missing.json")}, 1, 1, "missing.json"},
+		{"missing file beside a good one", "", []string{"eval", "--as-of", "2026-11-01", a, filepath.Join(dir, "missing.json")}, 1, 2, "missing.json"},
 		{"unknown flag", "", []string{"eval", "--frobnicate", a}, 2, 0, "unknown flag"},
 	}
 	for _, tc := range cases {
@@ -86,7 +87,7 @@ func TestEvalExitCodesAndOrder(t *testing.T) {
 func TestEvalDecides(t *testing.T) {
 	dir := t.TempDir()
 	b := writeFile(t, dir, "b.json", patientB)
-	_, out, _ := runCLI(t, "", "eval", "--as-of", "2026-11-01", b)
+	_, out, _ := runCLI(t, "", "eval", "--as-of", "2026-11-01", "--trial", "sle-refractory", b)
 	var ev struct {
 		Status   string
 		Criteria []struct{ ID, Result, Reason string }

@@ -107,7 +107,7 @@ func loadEngine(s config.Settings, selectors []string) (*engine.Evaluator, error
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	eng, err := engine.New(trials)
+	eng, err := engine.New(trials, engine.WithSources(s.Sources))
 	if err != nil {
 		return nil, usageError("%v", err)
 	}

@@ -122,7 +122,7 @@ func TestRunOperations(t *testing.T) {
 	var stderr lockedBuffer
 	exited := make(chan int, 1)
 	go func() {
-		exited <- execute(runCtx, []string{"run", "--nats-url", url, "--http", addr, "--as-of", "2026-11-01", "--log-level", "debug"},
+		exited <- execute(runCtx, []string{"run", "--nats-url", url, "--http", addr, "--ui", "off", "--as-of", "2026-11-01", "--log-level", "debug"},
 			strings.NewReader(""), io.Discard, &stderr)
 	}()
 	waitUntil(t, ctx, "ready", func() bool { code, _ := get("http://" + addr + "/readyz"); return code == http.StatusOK })

@@ -11,7 +11,7 @@ import (
 )
 
 func newPublishCommand() *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "publish FILE...",
 		Short: "Publish FHIR R4 resources from files to the input stream (backfill, demos, tests)",
 		Long: `Sends every resource of the files (one resource, a Bundle, or NDJSON) to
@@ -20,7 +20,8 @@ Type/id/sha256:<hash of its content> for a resource without meta.versionId (so t
 a correction is a new message and only a true repeat is dropped). Bundles are split;
 references that only make sense inside the Bundle (urn:uuid: fullUrls) are rewritten
 to Type/id first, and Medications the Bundle holds are contained in the resources
-that name them. With no NATS URL it publishes to ` + defaultURL + `.
+that name them. With no NATS URL it publishes to ` + defaultURL + `. --source names
+the FHIR server the files come from (their relative references belong to it).
 
 The summary counts the resources stored, those the server dropped as duplicates
 (same id within its duplicate window) and those it refused. Exit status: 0 when
@@ -47,6 +48,8 @@ every resource was stored or dropped as a duplicate; 1 when some were rejected
 			return publishFiles(cmd, sess, files)
 		},
 	}
+	cmd.Flags().String("source", "", "base URL of the FHIR server the files come from, sent as the Trialscout-Source header (default: the local source)")
+	return cmd
 }
 
 // publishTally counts what became of each resource.
@@ -93,11 +96,13 @@ func (t *publishTally) publishFile(cmd *cobra.Command, sess *session, f string) 
 		return nil
 	}
 	parts, errs := streams.SplitFile(data, f)
+	source, _ := cmd.Flags().GetString("source")
 	for _, e := range errs {
 		fmt.Fprintln(stderr, "trialscout: rejected:", e)
 		t.rejected++
 	}
 	for _, p := range parts {
+		p.Pos.Source = source
 		dup, err := streams.PublishPart(cmd.Context(), sess.js, p)
 		switch {
 		case errors.Is(err, streams.ErrNotPublishable):

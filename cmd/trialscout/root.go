@@ -66,6 +66,6 @@ func newRoot(stdin io.Reader, stdout, stderr io.Writer) *cobra.Command {
 	root.SetOut(stdout)
 	root.SetErr(stderr)
 	addSettingFlags(root)
-	root.AddCommand(newEvalCommand(), newRunCommand(), newPublishCommand(), newDemoCommand(), newExplainCommand(), newBenchCommand())
+	root.AddCommand(newEvalCommand(), newRunCommand(), newPublishCommand(), newDemoCommand(), newExplainCommand(), newListCommand(), newDecideCommand(), newUserCommand(), newBenchCommand())
 	return root
 }

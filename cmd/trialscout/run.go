@@ -24,7 +24,9 @@ func newRunCommand() *cobra.Command {
 		Short: "Run the worker: consume FHIR resources from NATS, publish status changes",
 		Long: `Consumes stream FHIR (fhir.r4.>), keeps each patient's facts and evaluations in the
 KV bucket trialscout-state, and publishes a status-change event on
-eligibility.status.<trial> for every change. With no NATS URL it starts an embedded
+eligibility.status.<trial> for every change, with a FHIR ResearchSubject on
+eligibility.researchsubject.<trial>. Serves the coordinator's workspace on
+--ui (default 127.0.0.1:8080). With no NATS URL it starts an embedded
 NATS server with JetStream on 127.0.0.1:4222, keeping its data under ./data.
 Stops gracefully on SIGTERM or Ctrl-C: it stops fetching, finishes and acks the
 message in hand, and exits 0.
@@ -74,6 +76,9 @@ come due. A service runs without it, on the real clock.`,
 					return err
 				}
 				defer stop()
+			}
+			if err := startWorkspace(cmd.Context(), s, sess.js, eng, streamsConfig(s), w.Ready(), log); err != nil {
+				return err
 			}
 			log.Info("starting", zap.Bool("embedded_nats", sess.embedded != nil), zap.String("nats", config.RedactURLs(sess.nc.ConnectedUrl())))
 			return w.Run(cmd.Context())

@@ -44,17 +44,17 @@ func (s *secrets) add(values ...string) {
 
 // addSettings adds the secrets of resolved settings.
 func (s *secrets) addSettings(st config.Settings) {
-	s.add(st.NATSPassword, st.NATSToken)
+	s.add(st.NATSPassword, st.NATSToken, st.UIToken)
 	s.add(config.URLSecrets(st.NATSURL)...)
 }
 
 // addArgs adds the secrets given by flags or TRIALSCOUT_* variables, before
 // any of them is parsed: a malformed value must not be shown either.
 func (s *secrets) addArgs(args []string, env map[string]string) {
-	s.add(env["TRIALSCOUT_NATS_PASSWORD"], env["TRIALSCOUT_NATS_TOKEN"])
+	s.add(env["TRIALSCOUT_NATS_PASSWORD"], env["TRIALSCOUT_NATS_TOKEN"], env["TRIALSCOUT_UI_TOKEN"])
 	s.add(config.URLSecrets(env["TRIALSCOUT_NATS_URL"])...)
 	for i, a := range args {
-		for _, flag := range []string{"--nats-password", "--nats-token", "--nats-url"} {
+		for _, flag := range []string{"--nats-password", "--nats-token", "--nats-url", "--ui-token"} {
 			v, ok := strings.CutPrefix(a, flag+"=")
 			if !ok && a == flag && i+1 < len(args) {
 				v, ok = args[i+1], true

@@ -52,7 +52,7 @@ func TestSecretsNeverShown(t *testing.T) {
 		secretCase{"password in the file", nil, []string{"--config", writeFile(t, dir, "p.yaml", "nats_url: nats://"+hostPort+"\nnats_user: scout\nnats_password: 'file,hunter 11'\n")}, []string{"file,hunter 11"}},
 	)
 	commands := [][]string{
-		{"run", "--http", "off", "--log-level", "debug"},
+		{"run", "--http", "off", "--ui", "off", "--log-level", "debug"},
 		{"publish", resource},
 		{"explain", "Patient/a"},
 		{"eval", resource},

@@ -35,6 +35,12 @@ var settingFlags = map[string]string{
 	"eligibility-max-bytes": "eligibility_max_bytes",
 	"rejected-max-age":      "rejected_max_age",
 	"rejected-max-bytes":    "rejected_max_bytes",
+	"ui":                    "ui_addr",
+	"ui-users":              "ui_users",
+	"ui-token":              "ui_token",
+	"ui-tls-cert":           "ui_tls_cert",
+	"ui-tls-key":            "ui_tls_key",
+	"sources":               "sources",
 }
 
 func addSettingFlags(cmd *cobra.Command) {
@@ -65,6 +71,12 @@ func addSettingFlags(cmd *cobra.Command) {
 	f.String("eligibility-max-bytes", "", "keep at most this much of the status events (default 1GiB; 0: no limit)")
 	f.String("rejected-max-age", "", "keep rejected copies, which hold patient data, this long (default 30d; 0: no limit)")
 	f.String("rejected-max-bytes", "", "keep at most this much of the rejected copies (default 256MiB; 0: no limit)")
+	f.String("ui", "", "address of the coordinator's workspace (run; default 127.0.0.1:8080; \"off\" to disable)")
+	f.String("ui-users", "", "workspace users file, one user:bcrypt-hash per line (needed beyond loopback, or --ui-token)")
+	f.String("ui-token", "", "workspace bearer token, 16 characters or more (prefer TRIALSCOUT_UI_TOKEN)")
+	f.String("ui-tls-cert", "", "workspace TLS certificate (needed beyond loopback, with --ui-tls-key)")
+	f.String("ui-tls-key", "", "workspace TLS key")
+	f.String("sources", "", "FHIR server bases that are one source: base=source pairs, an empty source is the local one (e.g. https://ehr.example/fhir=)")
 }
 
 // loadSettings resolves settings: flags, then TRIALSCOUT_* variables, then

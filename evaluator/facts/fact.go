@@ -193,6 +193,36 @@ type Decision struct {
 	At        time.Time `json:"at,omitzero"`
 }
 
+// Encounter is a visit or stay, as the rules read it: what kind, when, and
+// why (its reason codes, and the Conditions it names as its reason or
+// diagnosis, which the evaluator finds among the patient's Conditions).
+type Encounter struct {
+	Meta
+	// Class is Encounter.class's code (v3 ActCode: IMP inpatient, ACUTE,
+	// NONAC, EMER, AMB, ...).
+	Class  string   `json:"class,omitempty"`
+	Types  []Coding `json:"types,omitempty"`
+	Status string   `json:"status"`
+	// Start and End are period.start and period.end (End zero: ongoing).
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	// ReasonCodes and ReasonTexts are every reasonCode's codings and texts.
+	ReasonCodes []Coding `json:"reason_codes,omitempty"`
+	ReasonTexts []string `json:"reason_texts,omitempty"`
+	// Conditions are the Conditions of reasonReference and
+	// diagnosis.condition, named as Meta.Ref names resources.
+	Conditions []string `json:"conditions,omitempty"`
+	Display    string   `json:"display,omitempty"`
+}
+
+// InpatientClass reports whether an Encounter.class code is a hospital stay:
+// v3 ActCode IMP (inpatient encounter), ACUTE (inpatient acute) or NONAC
+// (inpatient non-acute). Emergency (EMER), observation (OBSENC) and
+// ambulatory (AMB) encounters are not.
+func InpatientClass(code string) bool {
+	return code == "IMP" || code == "ACUTE" || code == "NONAC"
+}
+
 // Demographics is what the rules read of the Patient resource.
 type Demographics struct {
 	Meta
@@ -221,6 +251,7 @@ type Resource struct {
 	Procedure    *Procedure    `json:"procedure,omitempty"`
 	Allergy      *Allergy      `json:"allergy,omitempty"`
 	Decision     *Decision     `json:"decision,omitempty"`
+	Encounter    *Encounter    `json:"encounter,omitempty"`
 }
 
 // Meta returns the identity of whichever fact r holds.
@@ -242,6 +273,8 @@ func (r Resource) Meta() Meta {
 		return r.Allergy.Meta
 	case r.Decision != nil:
 		return r.Decision.Meta
+	case r.Encounter != nil:
+		return r.Encounter.Meta
 	}
 	return Meta{}
 }
@@ -265,6 +298,8 @@ func (r Resource) SetArrival(a uint64) {
 		r.Allergy.Arrival = a
 	case r.Decision != nil:
 		r.Decision.Arrival = a
+	case r.Encounter != nil:
+		r.Encounter.Arrival = a
 	}
 }
 

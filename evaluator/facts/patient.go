@@ -17,6 +17,7 @@ type Patient struct {
 	Procedures    map[string]*Procedure    `json:"procedures,omitempty"`
 	Allergies     map[string]*Allergy      `json:"allergies,omitempty"`
 	Decisions     map[string]*Decision     `json:"decisions,omitempty"`
+	Encounters    map[string]*Encounter    `json:"encounters,omitempty"`
 	// Entries remember the last applied version of every resource of the
 	// patient, kept or not.
 	Entries map[string]Entry `json:"entries,omitempty"`
@@ -54,6 +55,9 @@ func (p *Patient) ensureMaps() {
 	}
 	if p.Decisions == nil {
 		p.Decisions = map[string]*Decision{}
+	}
+	if p.Encounters == nil {
+		p.Encounters = map[string]*Encounter{}
 	}
 	if p.Entries == nil {
 		p.Entries = map[string]Entry{}
@@ -216,6 +220,8 @@ func (r Resource) fact() any {
 		return r.Allergy
 	case r.Decision != nil:
 		return r.Decision
+	case r.Encounter != nil:
+		return r.Encounter
 	}
 	return nil
 }
@@ -245,6 +251,9 @@ func (p *Patient) fact(ref string) any {
 	if d := p.Decisions[ref]; d != nil {
 		return d
 	}
+	if e := p.Encounters[ref]; e != nil {
+		return e
+	}
 	return nil
 }
 
@@ -268,6 +277,8 @@ func (p *Patient) store(r Resource) {
 		p.Allergies[ref] = r.Allergy
 	case r.Decision != nil:
 		p.Decisions[ref] = r.Decision
+	case r.Encounter != nil:
+		p.Encounters[ref] = r.Encounter
 	}
 }
 
@@ -283,6 +294,7 @@ func (p *Patient) remove(ref string) {
 	delete(p.Procedures, ref)
 	delete(p.Allergies, ref)
 	delete(p.Decisions, ref)
+	delete(p.Encounters, ref)
 }
 
 // setEntry records a resource's entry, keeping the medication summary
@@ -306,7 +318,9 @@ func (p *Patient) FirstMedicationStart() time.Time {
 // Callers pass the evaluation time minus the longest window any trial
 // reads, so no evaluation at or after that time can need them; this is what
 // keeps a patient's recent facts bounded however long the history. It
-// returns the references it forgot.
+// returns the references it forgot. What it keeps depends only on the
+// horizon, never on what else the store holds, so a worker that prunes
+// after every batch keeps what one pruning at the end keeps.
 func (p *Patient) PruneObservations(horizon time.Time) []string {
 	var dropped []string
 	kept := len(p.Observations)
@@ -353,7 +367,7 @@ func compacted[V any](m map[string]V) map[string]V {
 // Size is the number of facts held, for metrics and benchmarks.
 func (p *Patient) Size() int {
 	n := len(p.Observations) + len(p.Conditions) + len(p.Medications) +
-		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies) + len(p.Decisions)
+		len(p.Immunizations) + len(p.Procedures) + len(p.Allergies) + len(p.Decisions) + len(p.Encounters)
 	if p.Demographics != nil {
 		n++
 	}
@@ -400,6 +414,7 @@ func (p *Patient) Merge(q *Patient) {
 	mergeMap(p.Procedures, q.Procedures)
 	mergeMap(p.Allergies, q.Allergies)
 	mergeMap(p.Decisions, q.Decisions)
+	mergeMap(p.Encounters, q.Encounters)
 	p.memo = memo{}
 }
 
@@ -428,5 +443,7 @@ func (p *Patient) put(ref string, f any) {
 		p.Allergies[ref] = f
 	case *Decision:
 		p.Decisions[ref] = f
+	case *Encounter:
+		p.Encounters[ref] = f
 	}
 }

@@ -244,3 +244,27 @@ func fmtList(s []string) string {
 	}
 	return out + "]"
 }
+
+// TestEncounterStore: encounters are stored, found, split into parts,
+// merged back, counted and removed like every other fact.
+func TestEncounterStore(t *testing.T) {
+	p := facts.NewPatient("Patient/p")
+	e := &facts.Encounter{Meta: facts.Meta{Ref: "Encounter/e1", VersionID: "1"}, Class: "IMP", Status: "finished", Start: t0}
+	if c := p.Apply(facts.Resource{Patient: p.ID, Relevant: true, Encounter: e}); c != facts.FactsChanged || p.Size() != 1 || p.Encounters["Encounter/e1"] != e {
+		t.Fatalf("apply: %v, size %d", c, p.Size())
+	}
+	part := p.Part([]string{"Encounter/e1"})
+	if part.Encounters["Encounter/e1"] != e {
+		t.Errorf("part lacks the encounter")
+	}
+	q := facts.NewPatient(p.ID)
+	q.Merge(part)
+	if q.Encounters["Encounter/e1"] != e || q.Size() != 1 {
+		t.Errorf("merge lacks the encounter")
+	}
+	retracted := *e
+	retracted.VersionID, retracted.Retracted = "2", true
+	if c := p.Apply(facts.Resource{Patient: p.ID, Encounter: &retracted}); c != facts.FactsChanged || p.Size() != 0 {
+		t.Errorf("retraction: %v, size %d", c, p.Size())
+	}
+}
