@@ -26,12 +26,16 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	defer os.RemoveAll(tmp)
 
-	progress(cfg, "generating %d patients, reading samples %q", cfg.Workload.Patients, cfg.SamplesDir)
-	in, err := buildInput(cfg.Workload, cfg.SamplesDir)
-	if err != nil {
+	r := &run{cfg: cfg, tmp: tmp, rep: &Report{Date: began.UTC(), Machine: thisMachine()}}
+	// eval first, while this process holds little: the parse it is set
+	// against collects this process's garbage.
+	if err := r.eval(ctx); err != nil {
 		return nil, err
 	}
-	r := &run{cfg: cfg, tmp: tmp, in: in, rep: &Report{Date: began.UTC(), Machine: thisMachine()}}
+	progress(cfg, "generating %d patients, reading samples %q", cfg.Workload.Patients, cfg.SamplesDir)
+	if r.in, err = buildInput(cfg.Workload, cfg.SamplesDir); err != nil {
+		return nil, err
+	}
 	for _, step := range []func(context.Context) error{r.parse, r.nats, r.worker, r.history} {
 		if err := step(ctx); err != nil {
 			return nil, err
@@ -70,6 +74,28 @@ func (r *run) parse(ctx context.Context) error {
 	r.rep.Workload = describe(r.in, mp, r.cfg.SamplesDir)
 	skip := measureSkip(mp, pp)
 	r.rep.Irrelevant = Skip{Resources: skip.count, MapSeconds: skip.mapTotal.Seconds(), ParseSeconds: skip.parseTotal.Seconds(), Ratio: skip.ratio()}
+	return nil
+}
+
+// eval measures eval against parsing, and its peak memory.
+func (r *run) eval(ctx context.Context) error {
+	ep, err := measureEval(ctx, r.cfg, r.tmp)
+	if err != nil {
+		return err
+	}
+	set := func(s evalSet, dir string) EvalSet {
+		out := EvalSet{Dir: dir, Files: s.files, Resources: s.resources, Bytes: s.bytes, ParseCPUSeconds: s.parseCPU.Seconds(),
+			MedianEvalCPUSeconds: s.medianEvalCPU().Seconds(), PeakRSS: s.peakRSS}
+		for _, c := range s.evalCPU {
+			out.EvalCPUSeconds = append(out.EvalCPUSeconds, c.Seconds())
+		}
+		out.Ratio = ratio(out.MedianEvalCPUSeconds, out.ParseCPUSeconds)
+		return out
+	}
+	x := ep.export
+	r.rep.Eval = Eval{Bundles: set(ep.bundles, r.cfg.BundlesDir), NDJSON: set(ep.ndjson, ""), SameOutput: ep.sameOutput,
+		Export: Export{Patients: x.patients, Resources: x.resources, Bytes: x.bytes, CPUSeconds: x.cpu.Seconds(),
+			Seconds: x.wall.Seconds(), PeakRSS: x.peakRSS}}
 	return nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,16 +24,62 @@ import (
 
 // The test binary doubles as the worker process: run with childURL set, it
 // runs a worker against that server until SIGTERM, as `trialscout run` does.
+// Run with childEval set, it evaluates the files named after "--" and
+// prints the evaluations, as `trialscout eval` does.
 const (
 	childURL  = "TRIALSCOUT_BENCH_TEST_WORKER_URL"
 	childAsOf = "TRIALSCOUT_BENCH_TEST_WORKER_AS_OF"
+	childEval = "TRIALSCOUT_BENCH_TEST_EVAL"
 )
 
 func TestMain(m *testing.M) {
 	if url := os.Getenv(childURL); url != "" {
 		os.Exit(runTestWorker(url, os.Getenv(childAsOf)))
 	}
+	if os.Getenv(childEval) != "" {
+		os.Exit(runTestEval(os.Getenv(childAsOf), os.Args[slices.Index(os.Args, "--")+1:]))
+	}
 	os.Exit(m.Run())
+}
+
+func runTestEval(asOf string, files []string) int {
+	err := func() error {
+		at, err := time.Parse(time.RFC3339, asOf)
+		if err != nil {
+			return fmt.Errorf("as of: %w", err)
+		}
+		eng, err := testEngine()
+		if err != nil {
+			return err
+		}
+		var inputs []engine.Input
+		for _, f := range files {
+			fh, err := os.Open(f)
+			if err != nil {
+				return err
+			}
+			defer fh.Close()
+			inputs = append(inputs, engine.Input{Name: f, R: fh})
+		}
+		enc := json.NewEncoder(os.Stdout)
+		for _, e := range eng.Run(inputs, at).Evaluations {
+			if err := enc.Encode(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "test eval:", err)
+		return 2
+	}
+	return 0
+}
+
+func testEval(ctx context.Context, asOf time.Time, files []string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, os.Args[0], append([]string{"-test.run=^$", "--"}, files...)...)
+	cmd.Env = append(os.Environ(), childEval+"=1", childAsOf+"="+asOf.Format(time.RFC3339))
+	return cmd
 }
 
 func runTestWorker(url, asOf string) int {
@@ -102,15 +149,20 @@ func TestRunTiny(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{
-		Workload:     workload.Config{Patients: 20, Seed: 7, LongHistoryLen: 100},
-		SamplesDir:   "../testdata/patients",
-		Latency:      2 * time.Second,
-		HistorySizes: []int{200, 10},
-		Probes:       5,
-		Engine:       eng,
-		Worker:       testWorker,
-		TempDir:      t.TempDir(),
-		Progress:     &progress,
+		Workload:       workload.Config{Patients: 20, Seed: 7, LongHistoryLen: 100},
+		SamplesDir:     "../testdata/patients",
+		Latency:        2 * time.Second,
+		HistorySizes:   []int{200, 10},
+		Probes:         5,
+		Engine:         eng,
+		Worker:         testWorker,
+		Eval:           testEval,
+		BundlesDir:     "../testdata/patients",
+		EvalRuns:       2,
+		ExportBytes:    1e6,
+		ExportPatients: 10,
+		TempDir:        t.TempDir(),
+		Progress:       &progress,
 	})
 	if err != nil {
 		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
@@ -164,8 +216,24 @@ func TestRunTiny(t *testing.T) {
 	if rep.State.Patients < 20 || rep.State.BytesPerPatient <= 0 {
 		t.Errorf("state %+v: want a record for every patient", rep.State)
 	}
-	if len(rep.Targets) != 4 {
-		t.Errorf("targets %+v: want 4", rep.Targets)
+	if len(rep.Targets) != 7 {
+		t.Errorf("targets %+v: want 7", rep.Targets)
+	}
+	ev := rep.Eval
+	for name, s := range map[string]EvalSet{"Bundles": ev.Bundles, "NDJSON": ev.NDJSON} {
+		if s.Files == 0 || s.Resources == 0 || s.Bytes == 0 || s.ParseCPUSeconds <= 0 || len(s.EvalCPUSeconds) != 2 ||
+			s.MedianEvalCPUSeconds <= 0 || s.Ratio <= 0 || s.PeakRSS < 1<<20 {
+			t.Errorf("eval over %s: %+v: want files, resources, two runs timed against the parse, a peak RSS", name, s)
+		}
+	}
+	if ev.NDJSON.Files != 1 || ev.NDJSON.Resources != ev.Bundles.Resources {
+		t.Errorf("NDJSON %d files, %d resources; want one file of the Bundles' %d", ev.NDJSON.Files, ev.NDJSON.Resources, ev.Bundles.Resources)
+	}
+	if !ev.SameOutput {
+		t.Error("eval's output over the Bundles and over them as NDJSON differ")
+	}
+	if x := ev.Export; x.Patients != 10 || x.Resources < 20 || x.Bytes < 0.5e6 || x.Bytes > 2e6 || x.CPUSeconds <= 0 || x.PeakRSS < 1<<20 {
+		t.Errorf("export %+v: want about 1 MB of 10 patients, eval's CPU and peak RSS", x)
 	}
 
 	var table bytes.Buffer
@@ -174,7 +242,9 @@ func TestRunTiny(t *testing.T) {
 	}
 	for _, want := range []string{"machine:", "workload:", "parse ceiling", "NATS publish", "NATS drain", "worker drain",
 		"E/P", "E/N", "map / parse", "p50", "p99", "per event after 10 prior", "per event after 200 prior", "200 / 10",
-		"peak RSS", "state per patient", "target >= 0.8", "target < 0.25", "target <= 20 ms", "target <= 1.2x"} {
+		"peak RSS", "state per patient", "target >= 0.8", "target < 0.25", "target <= 20 ms", "target <= 1.2x",
+		"eval over 8 Bundles", "the same as one NDJSON file", "eval / parse", "target <= 0.25x", "same output over both",
+		"generated export (10 patients", "target <= 150 MB"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
 		}

@@ -44,6 +44,19 @@ type Config struct {
 	Engine *engine.Evaluator
 	// Worker starts the worker as a child process. Required.
 	Worker WorkerCommand
+	// Eval runs `trialscout eval` as a child process. Required.
+	Eval EvalCommand
+	// BundlesDir holds the FHIR Bundles (.json; *.expected.json left out)
+	// that eval is timed over, against parsing their resources: the
+	// Synthea sample patients. Required.
+	BundlesDir string
+	// EvalRuns is how many times eval is run over the Bundles, and over
+	// them as NDJSON (the median counts): 3.
+	EvalRuns int
+	// ExportBytes and ExportPatients size the generated NDJSON export that
+	// eval's peak memory is measured over: 350 MB of 1,500 patients.
+	ExportBytes    int64
+	ExportPatients int
 	// TempDir holds the embedded servers' stores; "" means the system's.
 	TempDir string
 	// Progress receives a line as each step starts; nil discards them.
@@ -52,9 +65,12 @@ type Config struct {
 
 // Defaults.
 const (
-	defaultPatients = 1000
-	defaultLatency  = 15 * time.Second
-	defaultProbes   = 30
+	defaultPatients       = 1000
+	defaultLatency        = 15 * time.Second
+	defaultProbes         = 30
+	defaultEvalRuns       = 3
+	defaultExportBytes    = 350e6
+	defaultExportPatients = 1500
 )
 
 var (
@@ -68,6 +84,21 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Worker == nil {
 		return c, errors.New("bench: no worker command")
+	}
+	if c.Eval == nil {
+		return c, errors.New("bench: no eval command")
+	}
+	if c.BundlesDir == "" {
+		return c, errors.New("bench: no Bundles to time eval over")
+	}
+	if c.EvalRuns <= 0 {
+		c.EvalRuns = defaultEvalRuns
+	}
+	if c.ExportBytes <= 0 {
+		c.ExportBytes = defaultExportBytes
+	}
+	if c.ExportPatients <= 0 {
+		c.ExportPatients = defaultExportPatients
 	}
 	if c.Workload.Patients == 0 {
 		c.Workload.Patients = defaultPatients

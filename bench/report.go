@@ -35,10 +35,52 @@ type Report struct {
 	// over that at the smallest.
 	HistoryRatio float64 `json:"history_ratio"`
 	// WorkerPeakRSS is the worker process's VmHWM in bytes; 0 when unknown.
-	WorkerPeakRSS int64    `json:"worker_peak_rss_bytes"`
-	State         State    `json:"state"`
-	Targets       []Target `json:"targets"`
-	Seconds       float64  `json:"seconds"`
+	WorkerPeakRSS int64 `json:"worker_peak_rss_bytes"`
+	State         State `json:"state"`
+	// Eval is `trialscout eval`, against parsing what it reads.
+	Eval    Eval     `json:"eval"`
+	Targets []Target `json:"targets"`
+	Seconds float64  `json:"seconds"`
+}
+
+// Eval is `trialscout eval` measured as a child process: its CPU time over a
+// set of Bundles, and over the same resources as one NDJSON file, each
+// against the CPU time of jsonformat parsing those resources in the bench
+// process; and its peak RSS over a generated NDJSON export.
+type Eval struct {
+	Bundles EvalSet `json:"bundles"`
+	NDJSON  EvalSet `json:"ndjson"`
+	// SameOutput is whether eval printed the same over both.
+	SameOutput bool   `json:"same_output"`
+	Export     Export `json:"export"`
+}
+
+// EvalSet is eval over one set of files.
+type EvalSet struct {
+	Dir       string `json:"dir,omitempty"`
+	Files     int    `json:"files"`
+	Resources int    `json:"resources"`
+	Bytes     int64  `json:"bytes"`
+	// ParseCPUSeconds is jsonformat parsing every resource, on one
+	// goroutine (garbage collection included).
+	ParseCPUSeconds float64 `json:"parse_cpu_seconds"`
+	// EvalCPUSeconds are eval's runs, user and system time; the median
+	// counts.
+	EvalCPUSeconds       []float64 `json:"eval_cpu_seconds"`
+	MedianEvalCPUSeconds float64   `json:"median_eval_cpu_seconds"`
+	// Ratio is the median eval CPU over the parse CPU.
+	Ratio   float64 `json:"ratio"`
+	PeakRSS int64   `json:"peak_rss_bytes"`
+}
+
+// Export is eval over a generated NDJSON export.
+type Export struct {
+	Patients   int     `json:"patients"`
+	Resources  int     `json:"resources"`
+	Bytes      int64   `json:"bytes"`
+	CPUSeconds float64 `json:"cpu_seconds"`
+	Seconds    float64 `json:"seconds"`
+	PeakRSS    int64   `json:"peak_rss_bytes"`
 }
 
 // Workload describes what was sent. The classes are what the worker's
@@ -129,6 +171,8 @@ const (
 	targetSkip         = 0.25
 	targetHistoryRatio = 1.2
 	targetP99          = 20 * time.Millisecond
+	targetEvalCPU      = 0.25
+	targetEvalRSS      = 150e6 // bytes
 )
 
 func throughput(n int, d time.Duration) Throughput {
@@ -152,6 +196,12 @@ func (r *Report) setTargets() {
 		{Name: "latency p99 ms", Want: fmt.Sprintf("<= %.0f ms", ms(targetP99)), Value: r.Latency.P99Ms, Met: r.Latency.P99Ms <= ms(targetP99)},
 		{Name: "per-event largest/smallest history", Want: fmt.Sprintf("<= %.1fx", targetHistoryRatio), Value: r.HistoryRatio,
 			Met: r.HistoryRatio <= targetHistoryRatio},
+		{Name: "eval/parse CPU, Bundles", Want: fmt.Sprintf("<= %.2fx", targetEvalCPU), Value: r.Eval.Bundles.Ratio,
+			Met: r.Eval.Bundles.Ratio > 0 && r.Eval.Bundles.Ratio <= targetEvalCPU},
+		{Name: "eval/parse CPU, NDJSON", Want: fmt.Sprintf("<= %.2fx", targetEvalCPU), Value: r.Eval.NDJSON.Ratio,
+			Met: r.Eval.NDJSON.Ratio > 0 && r.Eval.NDJSON.Ratio <= targetEvalCPU},
+		{Name: "eval peak RSS MB, export", Want: fmt.Sprintf("<= %.0f MB", targetEvalRSS/1e6), Value: float64(r.Eval.Export.PeakRSS) / 1e6,
+			Met: r.Eval.Export.PeakRSS > 0 && r.Eval.Export.PeakRSS <= targetEvalRSS},
 	}
 }
 
@@ -242,6 +292,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	}
 	t.row("    worker peak RSS", rss, "MiB", "")
 	t.row(fmt.Sprintf("    stored state per patient (%s patients)", group(r.State.Patients)), group(int(r.State.BytesPerPatient+0.5)), "B", "")
+	r.evalRows(&t, verdict)
 	t.write(&b)
 	fmt.Fprintf(&b, "\ntook %s\n", time.Duration(r.Seconds*float64(time.Second)).Round(time.Second))
 	_, err := io.WriteString(w, b.String())
@@ -289,4 +340,26 @@ func group(n int) string {
 		return "-" + b.String()
 	}
 	return b.String()
+}
+
+// evalRows are the eval figures.
+func (r *Report) evalRows(t *table, verdict func(string) string) {
+	e := r.Eval
+	set := func(what string, s EvalSet, target string) {
+		t.row(fmt.Sprintf("V   eval over %s (%s resources, %.1f MB), CPU, median of %d", what, group(s.Resources), float64(s.Bytes)/1e6,
+			len(s.EvalCPUSeconds)), fmt.Sprintf("%.2f", s.MedianEvalCPUSeconds), "s", "")
+		t.row("    jsonformat parsing the same resources, CPU", fmt.Sprintf("%.2f", s.ParseCPUSeconds), "s", "")
+		t.row("    eval / parse", fmt.Sprintf("%.3f", s.Ratio), "x", verdict(target))
+	}
+	set(fmt.Sprintf("%s Bundles of %s", group(e.Bundles.Files), e.Bundles.Dir), e.Bundles, "eval/parse CPU, Bundles")
+	set("the same as one NDJSON file", e.NDJSON, "eval/parse CPU, NDJSON")
+	same := "no"
+	if e.SameOutput {
+		same = "yes"
+	}
+	t.row("    same output over both", same, "", "")
+	x := e.Export
+	t.row(fmt.Sprintf("V   eval over a generated export (%s patients, %s resources, %.0f MB), peak RSS", group(x.Patients), group(x.Resources),
+		float64(x.Bytes)/1e6), fmt.Sprintf("%.1f", float64(x.PeakRSS)/1e6), "MB", verdict("eval peak RSS MB, export"))
+	t.row("    its CPU and wall time", fmt.Sprintf("%.1f / %.1f", x.CPUSeconds, x.Seconds), "s", "")
 }

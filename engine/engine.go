@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator"
@@ -77,13 +78,33 @@ type Outcome struct {
 // facts.CompareVersions), exactly as the worker orders them by stream
 // sequence.
 func (e *Evaluator) Patients(inputs []Input, out *Outcome) map[string]*facts.Patient {
-	pop := newPopulation()
+	return e.read(newPopulation(), inputs, out, nil)
+}
+
+// Progress counts what a run has read, for a progress display: the fields
+// are updated as the run goes and may be read meanwhile.
+type Progress struct {
+	Inputs    atomic.Int64 // inputs read to their end
+	Resources atomic.Int64 // resources read: mapped, ignored or rejected
+	Patients  atomic.Int64 // patients found, once every input is read
+	Evaluated atomic.Int64 // patients evaluated
+}
+
+// read applies every input to pop, as it is read, counting into p (when
+// not nil).
+func (e *Evaluator) read(pop *population, inputs []Input, out *Outcome, p *Progress) map[string]*facts.Patient {
 	for _, in := range inputs {
 		err := e.mapper.ReadInput(in.R, fhirmap.Position{File: in.Name, Source: in.Source}, func(r fhirmap.Result) {
 			e.apply(pop, r, out)
+			if p != nil {
+				p.Resources.Add(1)
+			}
 		})
 		if err != nil {
 			out.Unreadable = append(out.Unreadable, fmt.Errorf("%s: %w", in.Name, err))
+		}
+		if p != nil {
+			p.Inputs.Add(1)
 		}
 	}
 	return pop.patients
@@ -105,20 +126,39 @@ func (e *Evaluator) apply(pop *population, r fhirmap.Result, out *Outcome) {
 
 // Run reads the inputs and evaluates every patient found against every
 // trial at asOf.
+//
+// Memory grows with the number of patients and with what the trials can
+// read of them, plus some 25 bytes per resource read, rather than with the
+// size of the input: observations older than every trial's window are
+// pruned, and entries that hold nothing are taken out, as the input is read,
+// with the same results as pruning at the end (population.go).
 func (e *Evaluator) Run(inputs []Input, asOf time.Time) Outcome {
+	return e.RunWithProgress(inputs, asOf, nil)
+}
+
+// RunWithProgress is Run, counting what it reads into p.
+func (e *Evaluator) RunWithProgress(inputs []Input, asOf time.Time, p *Progress) Outcome {
 	var out Outcome
-	patients := e.Patients(inputs, &out)
+	horizon := e.horizon(asOf)
+	patients := e.read(newPrunedPopulation(horizon), inputs, &out, p)
 	ids := make([]string, 0, len(patients))
 	for id := range patients {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	horizon := e.horizon(asOf)
+	if p != nil {
+		p.Patients.Store(int64(len(ids)))
+	}
 	for _, id := range ids {
+		if p != nil {
+			p.Evaluated.Add(1)
+		}
+		pt := patients[id]
+		delete(patients, id) // evaluated patients are let go
 		// Observations older than every window can decide nothing at asOf or
 		// later: dropping them keeps evaluation cost flat in history length.
-		_ = patients[id].PruneObservations(horizon)
-		out.Evaluations = append(out.Evaluations, e.Evaluate(patients[id], asOf)...)
+		_ = pt.PruneObservations(horizon)
+		out.Evaluations = append(out.Evaluations, e.Evaluate(pt, asOf)...)
 	}
 	return out
 }

@@ -40,14 +40,14 @@ func (s *scope) lookup(ref string) *bundleEntry {
 // item is one entry of a Bundle as split from it.
 type item struct {
 	fullURL  string
-	resource []byte // nil when the entry has none
-	hdr      header
+	resource []byte  // nil when the entry has none
+	hdr      *header // the resource's, when it has one
 	err      error
 }
 
 // mapBundle maps each entry of a Bundle on its own, so that one bad entry
 // costs only itself.
-func (m *Mapper) mapBundle(raw []byte, h header, pos Position, parent *scope, depth int, emit func(Result)) {
+func (m *Mapper) mapBundle(raw []byte, h *header, pos Position, parent *scope, depth int, emit func(Result)) {
 	if depth >= maxBundleDepth {
 		emit(rejected(pos, "Bundle", "", failf(ErrTooLarge, "Bundles nested more than %d deep", maxBundleDepth)))
 		return
@@ -78,7 +78,7 @@ func (m *Mapper) mapBundle(raw []byte, h header, pos Position, parent *scope, de
 // bundleItems peeks at each entry the header split. When some entry had the
 // wrong shape, the Bundle is split again entry by entry, so that only that
 // entry is rejected.
-func bundleItems(raw []byte, h header) ([]item, error) {
+func bundleItems(raw []byte, h *header) ([]item, error) {
 	if !h.badEntries {
 		items := make([]item, len(h.Entry))
 		for i, e := range h.Entry {
@@ -112,14 +112,18 @@ func bundleItems(raw []byte, h header) ([]item, error) {
 
 func entryItem(e rawEntry) item {
 	var it item
-	if len(e.FullURL) > 0 && json.Unmarshal(e.FullURL, &it.fullURL) != nil {
+	if len(e.FullURL) > 0 && !liteDecode(e.FullURL, &it.fullURL) {
 		return item{err: failf(ErrNotFHIR, "Bundle entry fullUrl %.40s is not a string", e.FullURL)}
 	}
 	if len(e.Resource) == 0 || string(e.Resource) == "null" {
 		return it
 	}
 	it.resource = e.Resource
-	it.hdr, it.err = peek(e.Resource)
+	it.hdr = e.hdr
+	if it.hdr == nil {
+		h, err := peek(e.Resource)
+		it.hdr, it.err = &h, err
+	}
 	return it
 }
 

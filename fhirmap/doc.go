@@ -7,9 +7,11 @@
 // (Type/id, urn:uuid through the Bundle's fullUrls, absolute URLs, contained
 // resources, Medications elsewhere in the Bundle), and reducing each resource
 // trialscout reads to its fact: concepts matched through a facts.Vocabulary,
-// UTC times, values, and a medication's period and daily dose in mg. Most
-// resources name no concept at all; those are recognised from a quick scan
-// of a few fields and mapped without the full parse (skim.go), unvalidated.
+// UTC times, values, and a medication's period and daily dose in mg. Each
+// document (a file, an NDJSON line) is read in one pass that checks it and
+// takes the header of every resource in it (scan.go). Most resources name
+// no concept at all; those are recognised from a few fields of the header
+// and mapped without the full parse (skim.go), unvalidated.
 //
 // Every resource seen yields exactly one Result: a fact, a reason it was
 // ignored (a type trialscout does not read), or an *Error wrapping one of

@@ -41,12 +41,13 @@ type Options struct {
 	Sources map[string]string
 }
 
-// Mapper reads FHIR R4 JSON into facts. It holds no mutable state and is
-// safe for concurrent use.
+// Mapper reads FHIR R4 JSON into facts. It is safe for concurrent use: its
+// only mutable state is a cache of which texts name a concept.
 type Mapper struct {
 	// vocab holds the concepts of every loaded trial, each under its own
 	// trial: it decides only whether some trial reads a resource.
 	vocab   *facts.Vocabulary
+	names   *nameCache
 	sources sourceSet
 	um      *jsonformat.Unmarshaller
 	opts    Options
@@ -77,7 +78,7 @@ func New(vocab *facts.Vocabulary, opts Options) (*Mapper, error) {
 		return nil, fmt.Errorf("fhirmap: %w", err)
 	}
 	um.MaxNestingDepth = maxNestingDepth
-	return &Mapper{vocab: vocab, sources: newSourceSet(opts.Sources), um: um, opts: opts}, nil
+	return &Mapper{vocab: vocab, names: newNameCache(), sources: newSourceSet(opts.Sources), um: um, opts: opts}, nil
 }
 
 // Map reads one JSON document: a resource or a Bundle (nested Bundles too).
@@ -95,18 +96,27 @@ func (m *Mapper) mapDocument(data []byte, pos Position, emit func(Result)) {
 		return
 	}
 	data = trimBOM(data)
-	h, err := peek(data)
-	if err != nil {
-		emit(rejected(pos, "", "", err))
-		return
+	h, st := scanHeader(data)
+	m.mapScanned(data, h, st, pos, emit)
+}
+
+// mapScanned maps a document the scan has read (scan.go): from its header,
+// or, when the scan left it to peek, from peek's.
+func (m *Mapper) mapScanned(data []byte, h header, st scanStatus, pos Position, emit func(Result)) {
+	if st != scanned {
+		var err error
+		if h, err = peek(data); err != nil {
+			emit(rejected(pos, "", "", err))
+			return
+		}
 	}
-	m.dispatch(data, h, pos, nil, "", 0, emit)
+	m.dispatch(data, &h, pos, nil, "", 0, emit)
 }
 
 // dispatch maps one peeked resource: a Bundle is split, a type trialscout
 // does not read is ignored without a full parse, the rest is skimmed or
 // parsed.
-func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
+func (m *Mapper) dispatch(raw []byte, h *header, pos Position, sc *scope, fullURL string, depth int, emit func(Result)) {
 	rt, err := h.resourceType()
 	if err != nil {
 		emit(rejected(pos, "", "", err))
@@ -122,13 +132,13 @@ func (m *Mapper) dispatch(raw []byte, h header, pos Position, sc *scope, fullURL
 		emit(Result{Pos: pos, Type: rt, Ref: ref, Ignored: rt + " is not read"})
 	default:
 		ref, from := m.identityOf(h, rt, fullURL, pos.Source)
-		emit(m.mapResource(raw, &h, rt, pos, sc, ref, from))
+		emit(m.mapResource(raw, h, rt, pos, sc, ref, from))
 	}
 }
 
 // identityOf names a resource from its header ("" when it has no id and no
 // fullUrl) and says where it comes from.
-func (m *Mapper) identityOf(h header, rt, fullURL, source string) (string, origin) {
+func (m *Mapper) identityOf(h *header, rt, fullURL, source string) (string, origin) {
 	from := m.sources.originOf(fullURL, source)
 	if typeID := h.ref(rt, fullURL); typeID != "" {
 		return identity(from.source, rt, typeID[len(rt)+1:]), from

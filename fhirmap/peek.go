@@ -58,6 +58,9 @@ type header struct {
 type rawEntry struct {
 	FullURL  json.RawMessage `json:"fullUrl"`
 	Resource json.RawMessage `json:"resource"`
+	// hdr is the resource's header when the scan read it with the Bundle's
+	// (scan.go); nil when the entry was split by peek.
+	hdr *header
 }
 
 // peek checks that data is UTF-8 JSON holding an object, and reads its header.
@@ -87,12 +90,12 @@ func peek(data []byte) (header, error) {
 }
 
 // resourceType returns the resourceType, which must be a non-empty string.
-func (h header) resourceType() (string, error) {
+func (h *header) resourceType() (string, error) {
 	if len(h.ResourceType) == 0 {
 		return "", failf(ErrNotFHIR, "no resourceType")
 	}
 	var rt string
-	if err := json.Unmarshal(h.ResourceType, &rt); err != nil || rt == "" {
+	if !liteDecode(h.ResourceType, &rt) || rt == "" {
 		return "", failf(ErrNotFHIR, "resourceType %.40s is not a type name", h.ResourceType)
 	}
 	return rt, nil
@@ -100,9 +103,9 @@ func (h header) resourceType() (string, error) {
 
 // ref names a resource for a Result even when it is not parsed: "Type/id",
 // the fullUrl's last segment standing in for a missing id; "" when neither.
-func (h header) ref(rt, fullURL string) string {
+func (h *header) ref(rt, fullURL string) string {
 	var id string
-	if json.Unmarshal(h.ID, &id) != nil || id == "" {
+	if len(h.ID) == 0 || !liteDecode(h.ID, &id) || id == "" {
 		id = lastSegment(fullURL)
 	}
 	if id == "" {

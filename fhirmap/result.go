@@ -2,6 +2,7 @@ package fhirmap
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
@@ -41,11 +42,12 @@ func (p Position) String() string {
 
 // entry is the position of the i-th entry of the Bundle at p.
 func (p Position) entry(i int) Position {
-	e := fmt.Sprintf("entry[%d]", i)
+	b := make([]byte, 0, len(p.Entry)+len(".resource.entry[]")+8)
 	if p.Entry != "" {
-		e = p.Entry + ".resource." + e
+		b = append(append(b, p.Entry...), ".resource."...)
 	}
-	p.Entry = e
+	b = strconv.AppendInt(append(b, "entry["...), int64(i), 10)
+	p.Entry = string(append(b, ']'))
 	return p
 }
 

@@ -3,6 +3,7 @@ package fhirmap
 import (
 	"encoding/json"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
@@ -14,10 +15,11 @@ import (
 // did match (facts.Patient.Apply): for that it needs the patient, the
 // version, whether the resource is retracted and, for an Observation, its
 // effective time. The skim reads those, and the codes and names that decide
-// whether a concept matches, from fields peek already decoded with the
+// whether a concept matches, from fields the scan (scan.go) took with the
 // header, and spares the full jsonformat parse, which costs about ten times
-// more. It matches with the same Vocabulary calls as the full mapping, so it
-// decides relevance exactly as the full mapping would.
+// more. It matches with the same Vocabulary calls as the full mapping (a
+// name looked up once per text), so it decides relevance exactly as the
+// full mapping would.
 //
 // A skimmed resource is not validated: trialscout validates what it reads,
 // and of a resource no concept matches it reads nothing but its identity.
@@ -70,7 +72,7 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 	if m.noSkim || ref == "" {
 		return nil, false // without a ref the full path says why
 	}
-	s := &skimmer{f: f, v: m.vocab, ss: m.sources, ref: ref, from: from, ok: true}
+	s := &skimmer{f: f, v: m.vocab, names: m.names, ss: m.sources, ref: ref, from: from, ok: true}
 	var r *facts.Resource
 	switch rt { // each returns nil as soon as it knows the skim cannot answer
 	case "Observation":
@@ -108,17 +110,18 @@ func (m *Mapper) skim(f *skimFields, rt, ref string, from origin, sc *scope) (fa
 // that sends the resource to the full parse: a concept matched, or a field
 // the skim cannot judge.
 type skimmer struct {
-	f    *skimFields
-	v    *facts.Vocabulary
-	ss   sourceSet
-	ref  string
-	from origin
-	ok   bool
+	f     *skimFields
+	v     *facts.Vocabulary
+	names *nameCache
+	ss    sourceSet
+	ref   string
+	from  origin
+	ok    bool
 }
 
-// decode reads a raw field; an absent one leaves v as it is.
+// decode reads a raw field into v, zero; an absent one leaves v as it is.
 func (s *skimmer) decode(raw json.RawMessage, v any) {
-	if s.ok && len(raw) > 0 && json.Unmarshal(raw, v) != nil {
+	if s.ok && len(raw) > 0 && !liteDecode(raw, v) {
 		s.ok = false
 	}
 }
@@ -136,13 +139,66 @@ func (s *skimmer) str(raw json.RawMessage) string {
 }
 
 // stopped reports whether the skim must leave the resource to the full
-// parse: some concept matched (a relevant resource is mapped in full), or a
-// field could not be read.
-func (s *skimmer) stopped(concepts []string) bool {
-	if len(concepts) > 0 {
+// parse: a field could not be read, or some concept matches the codings or
+// the texts (a relevant resource is mapped in full).
+func (s *skimmer) stopped(codings []facts.Coding, texts ...string) bool {
+	if s.ok && s.matches(codings, texts) {
 		s.ok = false
 	}
 	return !s.ok
+}
+
+// matches reports whether Vocabulary.Match would find a concept: by code,
+// or by name in a display or a text, names looked up in the cache.
+func (s *skimmer) matches(codings []facts.Coding, texts []string) bool {
+	if len(s.v.MatchCodes(codings)) > 0 {
+		return true
+	}
+	for _, c := range codings {
+		if s.names.matches(s.v, c.Display) {
+			return true
+		}
+	}
+	for _, text := range texts {
+		if s.names.matches(s.v, text) {
+			return true
+		}
+	}
+	return false
+}
+
+// nameCache remembers which texts name a concept. Matching names is a
+// regular expression over the text, and the same few hundred displays come
+// again and again ("Viral sinusitis (disorder)"); a text is looked up in
+// the vocabulary once, until the cache fills and starts over.
+type nameCache struct {
+	mu   sync.Mutex
+	hits map[string]bool
+}
+
+const maxNameCache = 4096
+
+func newNameCache() *nameCache { return &nameCache{hits: map[string]bool{}} }
+
+// matches is len(v.Match(nil, text)) > 0.
+func (c *nameCache) matches(v *facts.Vocabulary, text string) bool {
+	if text == "" {
+		return false // Match finds no name in nothing
+	}
+	c.mu.Lock()
+	hit, ok := c.hits[text]
+	c.mu.Unlock()
+	if ok {
+		return hit
+	}
+	hit = len(v.Match(nil, text)) > 0
+	c.mu.Lock()
+	if len(c.hits) >= maxNameCache {
+		clear(c.hits)
+	}
+	c.hits[text] = hit
+	c.mu.Unlock()
+	return hit
 }
 
 // observation: tests are matched by code only, the Observation's and each
@@ -153,15 +209,16 @@ func (s *skimmer) observation() *facts.Resource {
 		s.ok = false // a person's decision: always read in full
 		return nil
 	}
-	concepts := s.v.MatchCodes(code.Coding)
-	var comps []struct {
-		Code concept `json:"code"`
-	}
+	matched := len(s.v.MatchCodes(code.Coding)) > 0
+	var comps []component
 	s.decode(s.f.Component, &comps)
 	for _, c := range comps {
-		concepts = append(concepts, s.v.MatchCodes(c.Code.Coding)...)
+		matched = matched || len(s.v.MatchCodes(c.Code.Coding)) > 0
 	}
-	if s.stopped(concepts) {
+	if matched {
+		s.ok = false
+	}
+	if !s.ok {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -172,10 +229,7 @@ func (s *skimmer) observation() *facts.Resource {
 // effective is Observation.effective[x] as observation.go's effective reads
 // it: dateTime, else period end then start, else instant, else issued.
 func (s *skimmer) effective() time.Time {
-	var period struct {
-		Start json.RawMessage `json:"start"`
-		End   json.RawMessage `json:"end"`
-	}
+	var period period
 	s.decode(s.f.EffectivePeriod, &period)
 	return firstTime(
 		s.dateTime(s.f.EffectiveDateTime, dateTimeLayouts),
@@ -190,7 +244,7 @@ func (s *skimmer) effective() time.Time {
 // displays (condition.go).
 func (s *skimmer) condition() *facts.Resource {
 	code := s.concept(s.f.Code)
-	if s.stopped(s.v.Match(code.Coding, code.Text)) {
+	if s.stopped(code.Coding, code.Text) {
 		return nil
 	}
 	verification := s.firstCode(s.f.VerificationStatus)
@@ -213,7 +267,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 		s.ok = false
 	}
 	drug := s.concept(s.f.MedicationCodeableConcept)
-	if s.stopped(s.v.Match(drug.Coding, drug.Text)) {
+	if s.stopped(drug.Coding, drug.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -223,9 +277,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 		s.ok = false
 		return nil
 	case !request:
-		var period struct {
-			Start json.RawMessage `json:"start"`
-		}
+		var period period
 		s.decode(s.f.EffectivePeriod, &period)
 		m.Start = firstTime(s.dateTime(period.Start, dateTimeLayouts), s.dateTime(s.f.EffectiveDateTime, dateTimeLayouts))
 	}
@@ -234,7 +286,7 @@ func (s *skimmer) medication(request bool) *facts.Resource {
 
 func (s *skimmer) immunization() *facts.Resource {
 	vaccine := s.concept(s.f.VaccineCode)
-	if s.stopped(s.v.Match(vaccine.Coding, vaccine.Text)) {
+	if s.stopped(vaccine.Coding, vaccine.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -243,7 +295,7 @@ func (s *skimmer) immunization() *facts.Resource {
 
 func (s *skimmer) procedure() *facts.Resource {
 	code := s.concept(s.f.Code)
-	if s.stopped(s.v.Match(code.Coding, code.Text)) {
+	if s.stopped(code.Coding, code.Text) {
 		return nil
 	}
 	status := s.str(s.f.Status)
@@ -264,7 +316,7 @@ func (s *skimmer) encounter() *facts.Resource {
 			texts = append(texts, r.Text)
 		}
 	}
-	if s.stopped(s.v.Match(codes, texts...)) {
+	if s.stopped(codes, texts...) {
 		return nil
 	}
 	var class facts.Coding
@@ -307,9 +359,7 @@ func skimText(c concept) string {
 // "#id", not a Patient) goes to the full parse, which also says why it
 // rejects it.
 func (s *skimmer) patient(raw json.RawMessage, sc *scope) string {
-	var ref struct {
-		Reference string `json:"reference"`
-	}
+	var ref reference
 	s.decode(raw, &ref)
 	if !s.ok || ref.Reference == "" || strings.HasPrefix(ref.Reference, "#") || !verbatim(ref.Reference) {
 		s.ok = false
@@ -343,10 +393,7 @@ func verbatim(ref string) bool {
 // resCtx.meta reads it, given the status (or verification status) that says
 // whether the resource is retracted.
 func (s *skimmer) metaOf(status string) facts.Meta {
-	var meta struct {
-		VersionID   string          `json:"versionId"`
-		LastUpdated json.RawMessage `json:"lastUpdated"`
-	}
+	var meta metaFields
 	s.decode(s.f.Meta, &meta)
 	return facts.Meta{
 		Ref:         s.ref,

@@ -14,8 +14,12 @@ import (
 )
 
 // defaultBenchSamples is where the public FHIR samples sit beside the
-// project in its workspace.
-const defaultBenchSamples = "../shared/fhir-samples"
+// project in its workspace; defaultBenchBundles the Synthea patients among
+// them, which eval is timed over.
+const (
+	defaultBenchSamples = "../shared/fhir-samples"
+	defaultBenchBundles = defaultBenchSamples + "/synthea-r4-smart-generated-sample-data"
+)
 
 func newBenchCommand() *cobra.Command {
 	var (
@@ -25,9 +29,16 @@ func newBenchCommand() *cobra.Command {
 		latencySeconds int
 		latencyRate    float64
 		asJSON         bool
+		bundles        string
+		evalRuns       int
+		exportMB       int
+		exportPatients int
 	)
 	if st, err := os.Stat(defaultBenchSamples); err == nil && st.IsDir() {
 		samples = defaultBenchSamples
+	}
+	if st, err := os.Stat(defaultBenchBundles); err == nil && st.IsDir() {
+		bundles = defaultBenchBundles
 	}
 	cmd := &cobra.Command{
 		Use:   "bench",
@@ -39,16 +50,22 @@ publish rate is measured on a sample of 5,000), the
 end-to-end drain rate E of the worker (run as a child process: trialscout run), E/P and
 E/N, the latency from publish to status event at half of E, the cost of one event after
 10, 1,000 and 10,000 prior resources of a patient, the worker's peak RSS and the stored
-state per patient. Prints one table, with the targets beside the figures; takes a few
-minutes. With --json the table goes to standard error and JSON to standard output.`,
+state per patient; and eval (run as a child process: trialscout eval) over the --bundles
+Bundles and over the same resources as NDJSON, in CPU time against jsonformat parsing
+them, and its peak RSS over a generated NDJSON export of --export-mb MB. Prints one
+table, with every target beside its figure, met or MISSED; takes a few minutes. With
+--json the table goes to standard error and JSON to standard output.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			s, err := loadSettings(cmd)
 			if err != nil {
 				return err
 			}
-			if patients < 1 || latencySeconds < 1 || latencyRate < 0 {
-				return usageError("--patients and --latency-seconds must be at least 1, --latency-rate at least 0")
+			if patients < 1 || latencySeconds < 1 || latencyRate < 0 || evalRuns < 1 || exportMB < 1 || exportPatients < 1 {
+				return usageError("--patients, --latency-seconds, --eval-runs, --export-mb and --export-patients must be at least 1, --latency-rate at least 0")
+			}
+			if bundles == "" {
+				return usageError("--bundles: no Bundles to time eval over (%s is absent)", defaultBenchBundles)
 			}
 			eng, err := loadEngine(s, nil)
 			if err != nil {
@@ -65,14 +82,26 @@ minutes. With --json the table goes to standard error and JSON to standard outpu
 				}
 				return exec.CommandContext(ctx, exe, args...)
 			}
+			eval := func(ctx context.Context, asOf time.Time, files []string) *exec.Cmd {
+				args := []string{"eval", "--as-of", asOf.Format(time.RFC3339)}
+				if s.TrialsDir != "" {
+					args = append(args, "--trials", s.TrialsDir)
+				}
+				return exec.CommandContext(ctx, exe, append(args, files...)...)
+			}
 			rep, err := bench.Run(cmd.Context(), bench.Config{
-				Workload:    workload.Config{Patients: patients, Seed: seed},
-				SamplesDir:  samples,
-				Latency:     time.Duration(latencySeconds) * time.Second,
-				LatencyRate: latencyRate,
-				Engine:      eng,
-				Worker:      worker,
-				Progress:    cmd.ErrOrStderr(),
+				Workload:       workload.Config{Patients: patients, Seed: seed},
+				SamplesDir:     samples,
+				Latency:        time.Duration(latencySeconds) * time.Second,
+				LatencyRate:    latencyRate,
+				Engine:         eng,
+				Worker:         worker,
+				Eval:           eval,
+				BundlesDir:     bundles,
+				EvalRuns:       evalRuns,
+				ExportBytes:    int64(exportMB) * 1e6,
+				ExportPatients: exportPatients,
+				Progress:       cmd.ErrOrStderr(),
 			})
 			if err != nil {
 				return err
@@ -93,5 +122,9 @@ minutes. With --json the table goes to standard error and JSON to standard outpu
 	f.IntVar(&latencySeconds, "latency-seconds", 15, "how long the paced input of the latency measurement lasts")
 	f.Float64Var(&latencyRate, "latency-rate", 0, "pace of the latency measurement in resources/s (0: half of E)")
 	f.BoolVar(&asJSON, "json", false, "write the report as JSON to standard output (the table to standard error)")
+	f.StringVar(&bundles, "bundles", bundles, "directory of FHIR Bundles eval is timed over")
+	f.IntVar(&evalRuns, "eval-runs", 3, "runs of eval over the Bundles and over them as NDJSON (the median counts)")
+	f.IntVar(&exportMB, "export-mb", 350, "size in MB of the generated NDJSON export eval's peak memory is measured over")
+	f.IntVar(&exportPatients, "export-patients", 1500, "patients in that export")
 	return cmd
 }

@@ -79,7 +79,10 @@ func runEval(cmd *cobra.Command, s config.Settings, selectors []string, at time.
 	for i := range inputs {
 		inputs[i].Source = source
 	}
-	out := ev.Run(inputs, at)
+	pr := newProgress(cmd.ErrOrStderr(), inputs)
+	pr.begin()
+	out := ev.RunWithProgress(inputs, at, pr.counters())
+	pr.end()
 	out.Unreadable = append(unopened, out.Unreadable...)
 	if err := writeNDJSON(cmd.OutOrStdout(), out); err != nil {
 		return &exitError{exitUsage, err}
