@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -43,6 +44,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r.rep.EOverP = ratio(r.rep.EndToEnd.PerSecond, r.rep.Parse.PerSecond)
 	r.rep.EOverN = ratio(r.rep.EndToEnd.PerSecond, r.rep.NATS.PerSecond)
+	r.rep.Baseline = cfg.Baseline
 	r.rep.setTargets()
 	r.rep.Seconds = time.Since(began).Seconds()
 	return r.rep, nil
@@ -103,6 +105,10 @@ func (r *run) eval(ctx context.Context) error {
 func (r *run) natsDir() string   { return filepath.Join(r.tmp, "nats") }
 func (r *run) workerDir() string { return filepath.Join(r.tmp, "worker") }
 
+// intervalDir holds the backlog for E with a server that syncs at an
+// interval.
+func (r *run) intervalDir() string { return filepath.Join(r.tmp, "worker-interval") }
+
 // nats stores the backlog once, copies it for E, measures the publish rate
 // on a sample and ceiling N on the whole backlog.
 func (r *run) nats(ctx context.Context) error {
@@ -111,8 +117,10 @@ func (r *run) nats(ctx context.Context) error {
 	if err := seedStore(ctx, r.natsDir(), items); err != nil {
 		return err
 	}
-	if err := copyDir(r.natsDir(), r.workerDir()); err != nil {
-		return fmt.Errorf("copy the backlog's store: %w", err)
+	for _, dir := range []string{r.workerDir(), r.intervalDir()} {
+		if err := copyDir(r.natsDir(), dir); err != nil {
+			return fmt.Errorf("copy the backlog's store: %w", err)
+		}
 	}
 	sample := strided(items, publishSampleSize)
 	progress(r.cfg, "N: publishing %d of the resources", len(sample))
@@ -134,16 +142,25 @@ func (r *run) nats(ctx context.Context) error {
 }
 
 // worker measures E, the stored state and the latency with the worker
-// process, and reads its peak memory.
+// process, and reads its peak memory; then E again on a server that syncs
+// at an interval.
 func (r *run) worker(ctx context.Context) error {
-	progress(r.cfg, "E: draining with the worker")
-	plan := func(e float64) ([]item, float64, error) {
-		rate := r.cfg.LatencyRate
-		if rate == 0 {
-			rate = max(e/2, 1)
+	progress(r.cfg, "E: draining with the worker, the server syncing every write")
+	used := maps.Clone(r.in.genPatients)
+	plan := func(e float64) ([]latencyRun, error) {
+		half := r.cfg.LatencyRate
+		if half == 0 {
+			half = max(e/2, 1)
 		}
-		items, err := latencyItems(r.cfg.Workload, r.in.genPatients, int(math.Ceil(rate*r.cfg.Latency.Seconds()))+1)
-		return items, rate, err
+		var runs []latencyRun
+		for _, rate := range []float64{half, r.cfg.FixedLatencyRate} {
+			items, err := latencyItems(r.cfg.Workload, used, int(math.Ceil(rate*r.cfg.Latency.Seconds()))+1)
+			if err != nil {
+				return nil, err
+			}
+			runs = append(runs, latencyRun{items: items, rate: rate})
+		}
+		return runs, nil
 	}
 	wp, err := measureWorker(ctx, r.cfg, r.workerDir(), len(r.in.items), plan, r.cfg.Latency)
 	if err != nil {
@@ -155,11 +172,26 @@ func (r *run) worker(ctx context.Context) error {
 		progress(r.cfg, "worker peak RSS unknown: %v", wp.rssErr)
 	}
 	r.rep.WorkerPeakRSS = wp.peakRSS
-	l := wp.latency
-	r.rep.Latency = Latency{OfferedPerSecond: l.rate, HalfOfE: r.cfg.LatencyRate == 0, Seconds: l.duration.Seconds(),
-		Published: l.published, SettledSeconds: l.settled.Seconds(), Events: l.events, Samples: len(l.samples),
-		P50Ms: ms(percentile(l.samples, 50)), P99Ms: ms(percentile(l.samples, 99))}
+	latency := func(l latencyPass, halfOfE bool) Latency {
+		return Latency{OfferedPerSecond: l.rate, HalfOfE: halfOfE, Seconds: l.duration.Seconds(),
+			Published: l.published, SettledSeconds: l.settled.Seconds(), Events: l.events, Samples: len(l.samples),
+			P50Ms: ms(percentile(l.samples, 50)), P99Ms: ms(percentile(l.samples, 99))}
+	}
+	r.rep.Latency = latency(wp.latency[0], r.cfg.LatencyRate == 0)
+	r.rep.LatencyFixed = latency(wp.latency[1], false)
 	if err := os.RemoveAll(r.workerDir()); err != nil {
+		return fmt.Errorf("bench: %w", err)
+	}
+
+	progress(r.cfg, "E: draining with the worker, the server syncing every %s", r.cfg.SyncInterval)
+	none := func(float64) ([]latencyRun, error) { return nil, nil }
+	ip, err := measureWorker(ctx, r.cfg, r.intervalDir(), len(r.in.items), none, 0, streams.SyncEvery(r.cfg.SyncInterval))
+	if err != nil {
+		return fmt.Errorf("sync every %s: %w", r.cfg.SyncInterval, err)
+	}
+	r.rep.EndToEndInterval = throughput(ip.messages, ip.drain)
+	r.rep.SyncIntervalSeconds = r.cfg.SyncInterval.Seconds()
+	if err := os.RemoveAll(r.intervalDir()); err != nil {
 		return fmt.Errorf("bench: %w", err)
 	}
 	return nil

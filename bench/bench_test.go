@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -145,24 +146,35 @@ func TestRunTiny(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	base := filepath.Join(t.TempDir(), "before.json")
+	if err := os.WriteFile(base, []byte(`{"date":"2026-12-01T10:00:00Z","end_to_end":{"per_second":10}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	baseline, err := ReadBaseline(base)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var progress bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	rep, err := Run(ctx, Config{
-		Workload:       workload.Config{Patients: 20, Seed: 7, LongHistoryLen: 100},
-		SamplesDir:     "../testdata/patients",
-		Latency:        2 * time.Second,
-		HistorySizes:   []int{200, 10},
-		Probes:         5,
-		Engine:         eng,
-		Worker:         testWorker,
-		Eval:           testEval,
-		BundlesDir:     "../testdata/patients",
-		EvalRuns:       2,
-		ExportBytes:    1e6,
-		ExportPatients: 10,
-		TempDir:        t.TempDir(),
-		Progress:       &progress,
+		Workload:         workload.Config{Patients: 20, Seed: 7, LongHistoryLen: 100},
+		SamplesDir:       "../testdata/patients",
+		Latency:          2 * time.Second,
+		FixedLatencyRate: 15,
+		SyncInterval:     time.Second,
+		Baseline:         baseline,
+		HistorySizes:     []int{200, 10},
+		Probes:           5,
+		Engine:           eng,
+		Worker:           testWorker,
+		Eval:             testEval,
+		BundlesDir:       "../testdata/patients",
+		EvalRuns:         2,
+		ExportBytes:      1e6,
+		ExportPatients:   10,
+		TempDir:          t.TempDir(),
+		Progress:         &progress,
 	})
 	if err != nil {
 		t.Fatalf("Run: %v\nprogress:\n%s", err, progress.String())
@@ -178,10 +190,15 @@ func TestRunTiny(t *testing.T) {
 	if wl.Relevant == 0 || wl.Irrelevant == 0 || wl.RelevantFraction <= 0 || wl.RelevantFraction >= 1 {
 		t.Errorf("relevant %d, irrelevant %d, fraction %v: want some of each", wl.Relevant, wl.Irrelevant, wl.RelevantFraction)
 	}
-	for name, tp := range map[string]Throughput{"P": rep.Parse, "publish": rep.Publish, "N": rep.NATS, "E": rep.EndToEnd} {
+	for name, tp := range map[string]Throughput{"P": rep.Parse, "publish": rep.Publish, "N": rep.NATS, "E": rep.EndToEnd,
+		"E, sync interval": rep.EndToEndInterval} {
 		if tp.Resources <= 0 || tp.Seconds <= 0 || tp.PerSecond <= 0 {
 			t.Errorf("%s = %+v: want resources, time and a rate", name, tp)
 		}
+	}
+	if rep.EndToEndInterval.Resources != wl.Resources || rep.SyncIntervalSeconds != 1 {
+		t.Errorf("E with a sync interval: %+v every %vs, want the workload's %d resources every 1s",
+			rep.EndToEndInterval, rep.SyncIntervalSeconds, wl.Resources)
 	}
 	if rep.NATS.Resources != wl.Resources || rep.EndToEnd.Resources != wl.Resources || rep.Parse.Resources != wl.Resources {
 		t.Errorf("P, N and E handled %d, %d and %d resources, want the workload's %d",
@@ -195,9 +212,13 @@ func TestRunTiny(t *testing.T) {
 	if s := rep.Irrelevant; s.Resources != wl.Irrelevant || s.MapSeconds <= 0 || s.ParseSeconds <= 0 || s.Ratio <= 0 {
 		t.Errorf("irrelevant %+v: want the %d irrelevant resources timed both ways", s, wl.Irrelevant)
 	}
-	l := rep.Latency
-	if l.OfferedPerSecond <= 0 || l.Published <= 0 || l.Samples <= 0 || l.Events < l.Samples || l.P50Ms <= 0 || l.P99Ms < l.P50Ms {
-		t.Errorf("latency %+v: want events matched to publishes, 0 < p50 <= p99", l)
+	for _, l := range []Latency{rep.Latency, rep.LatencyFixed} {
+		if l.OfferedPerSecond <= 0 || l.Published <= 0 || l.Samples <= 0 || l.Events < l.Samples || l.P50Ms <= 0 || l.P99Ms < l.P50Ms {
+			t.Errorf("latency %+v: want events matched to publishes, 0 < p50 <= p99", l)
+		}
+	}
+	if !rep.Latency.HalfOfE || rep.LatencyFixed.OfferedPerSecond != 15 {
+		t.Errorf("latency paces %v and %v: want half of E, then 15/s", rep.Latency.OfferedPerSecond, rep.LatencyFixed.OfferedPerSecond)
 	}
 	if len(rep.History) != 2 || rep.History[0].Prior != 10 || rep.History[1].Prior != 200 {
 		t.Fatalf("history %+v: want the sizes 10 and 200, in order", rep.History)
@@ -216,8 +237,11 @@ func TestRunTiny(t *testing.T) {
 	if rep.State.Patients < 20 || rep.State.BytesPerPatient <= 0 {
 		t.Errorf("state %+v: want a record for every patient", rep.State)
 	}
-	if len(rep.Targets) != 7 {
-		t.Errorf("targets %+v: want 7", rep.Targets)
+	if len(rep.Targets) != 9 {
+		t.Errorf("targets %+v: want 9", rep.Targets)
+	}
+	if tg, ok := rep.target("E / baseline E"); !ok || tg.Value != rep.EndToEnd.PerSecond/10 {
+		t.Errorf("E against the baseline's 10/s: %+v", tg)
 	}
 	ev := rep.Eval
 	for name, s := range map[string]EvalSet{"Bundles": ev.Bundles, "NDJSON": ev.NDJSON} {
@@ -242,8 +266,9 @@ func TestRunTiny(t *testing.T) {
 	}
 	for _, want := range []string{"machine:", "workload:", "parse ceiling", "NATS publish", "NATS drain", "worker drain",
 		"E/P", "E/N", "map / parse", "p50", "p99", "per event after 10 prior", "per event after 200 prior", "200 / 10",
-		"peak RSS", "state per patient", "target >= 0.8", "target < 0.25", "target <= 20 ms", "target <= 1.2x",
-		"eval over 8 Bundles", "the same as one NDJSON file", "eval / parse", "target <= 0.25x", "same output over both",
+		"peak RSS", "state per patient", "target >= 0.8", "target < 0.25", "target <= 20 ms", "target <= 100 ms", "target <= 1.2x",
+		"baseline E (", "target >= 2.0x", "server syncs every 1s", "interval / every write",
+		fmt.Sprintf("eval over %d Bundles", ev.Bundles.Files), "the same as one NDJSON file", "eval / parse", "target <= 0.25x", "same output over both",
 		"generated export (10 patients", "target <= 150 MB"} {
 		if !strings.Contains(table.String(), want) {
 			t.Errorf("table lacks %q:\n%s", want, table.String())
@@ -291,5 +316,36 @@ func TestGroup(t *testing.T) {
 		if got := group(n); got != want {
 			t.Errorf("group(%d) = %q, want %q", n, got, want)
 		}
+	}
+}
+
+// TestReadBaseline: a report of an earlier version is read for its E; a
+// file that is not a report says why.
+func TestReadBaseline(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name, body, wantErr string
+		want                float64
+	}{
+		{"older report", `{"date":"2026-12-01T10:00:00Z","end_to_end":{"resources":5,"seconds":1,"per_second":1234.5},"other":1}`, "", 1234.5},
+		{"not JSON", `E = 5`, "not a bench report", 0},
+		{"no E", `{"date":"2026-12-01T10:00:00Z"}`, "no end_to_end.per_second", 0},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			file := filepath.Join(dir, strings.ReplaceAll(tc.name, " ", "-")+".json")
+			if err := os.WriteFile(file, []byte(tc.body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			b, err := ReadBaseline(file)
+			switch {
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Errorf("err %v, want %q", err, tc.wantErr)
+			case tc.wantErr == "" && (err != nil || b.EndToEndPerSecond != tc.want):
+				t.Errorf("%+v, %v: want E %v", b, err, tc.want)
+			}
+		})
+	}
+	if _, err := ReadBaseline(filepath.Join(dir, "absent.json")); err == nil {
+		t.Error("an absent file reads")
 	}
 }

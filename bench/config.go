@@ -57,6 +57,15 @@ type Config struct {
 	// eval's peak memory is measured over: 350 MB of 1,500 patients.
 	ExportBytes    int64
 	ExportPatients int
+	// FixedLatencyRate is the pace of a second latency measurement,
+	// resources/s: 400.
+	FixedLatencyRate float64
+	// SyncInterval is how often the server of the second E syncs to disk
+	// (the first syncs every write): 2 minutes, the NATS server's default.
+	SyncInterval time.Duration
+	// Baseline, when set, is an earlier report (of the previous main, say)
+	// that E is compared with.
+	Baseline *Baseline
 	// TempDir holds the embedded servers' stores; "" means the system's.
 	TempDir string
 	// Progress receives a line as each step starts; nil discards them.
@@ -71,6 +80,8 @@ const (
 	defaultEvalRuns       = 3
 	defaultExportBytes    = 350e6
 	defaultExportPatients = 1500
+	defaultFixedRate      = 400
+	defaultSyncInterval   = 2 * time.Minute
 )
 
 var (
@@ -111,6 +122,12 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.Latency <= 0 {
 		c.Latency = defaultLatency
+	}
+	if c.FixedLatencyRate <= 0 {
+		c.FixedLatencyRate = defaultFixedRate
+	}
+	if c.SyncInterval <= 0 {
+		c.SyncInterval = defaultSyncInterval
 	}
 	if len(c.HistorySizes) == 0 {
 		c.HistorySizes = defaultHistorySizes

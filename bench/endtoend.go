@@ -3,9 +3,12 @@ package bench
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/trialscout/trialscout/streams"
 )
 
 // stateBucket is the worker's KV bucket (streams.Config's default).
@@ -18,21 +21,28 @@ type workerPass struct {
 	drain      time.Duration
 	stateBytes int64
 	stateKeys  int
-	latency    latencyPass
-	peakRSS    int64 // bytes; 0 when /proc cannot tell
+	latency    []latencyPass // one per latencyRun, in order
+	peakRSS    int64         // bytes; 0 when /proc cannot tell
 	rssErr     error
 }
 
-// latencyPlan makes the paced input once E is known.
-type latencyPlan func(ePerSecond float64) (items []item, rate float64, err error)
+// latencyPlan makes the paced inputs once E is known.
+type latencyPlan func(ePerSecond float64) ([]latencyRun, error)
+
+// latencyRun is one paced input: items published at rate.
+type latencyRun struct {
+	items []item
+	rate  float64
+}
 
 // measureWorker starts a server on dir (which holds the backlog of messages
 // already), starts the worker, and times its drain from the moment its
 // consumer exists to the moment nothing is pending or unacked. Then it
 // reads the stored state and measures latency against the same worker.
-func measureWorker(ctx context.Context, cfg Config, dir string, messages int, plan latencyPlan, lat time.Duration) (workerPass, error) {
+func measureWorker(ctx context.Context, cfg Config, dir string, messages int, plan latencyPlan, lat time.Duration,
+	opts ...streams.EmbeddedOption) (workerPass, error) {
 	var wp workerPass
-	srv, err := startServer(ctx, dir)
+	srv, err := startServer(ctx, dir, opts...)
 	if err != nil {
 		return wp, fmt.Errorf("end to end: %w", err)
 	}
@@ -55,13 +65,17 @@ func measureWorker(ctx context.Context, cfg Config, dir string, messages int, pl
 		return wp, fmt.Errorf("end to end: %w", err)
 	}
 
-	items, rate, err := plan(perSecond(messages, wp.drain))
+	runs, err := plan(perSecond(messages, wp.drain))
 	if err != nil {
 		return wp, err
 	}
-	progress(cfg, "latency: %d fresh resources at %.0f/s for %s", len(items), rate, lat)
-	if wp.latency, err = measureLatency(ctx, srv, cons, items, rate, lat, worker.exited); err != nil {
-		return wp, fmt.Errorf("latency: %w", worker.explain(err))
+	for _, run := range runs {
+		progress(cfg, "latency: %d fresh resources at %.0f/s for %s", len(run.items), run.rate, lat)
+		lp, err := measureLatency(ctx, srv, cons, run.items, run.rate, lat, worker.exited)
+		if err != nil {
+			return wp, fmt.Errorf("latency: %w", worker.explain(err))
+		}
+		wp.latency = append(wp.latency, lp)
 	}
 
 	wp.peakRSS, wp.rssErr = worker.peakRSS()
@@ -71,8 +85,10 @@ func measureWorker(ctx context.Context, cfg Config, dir string, messages int, pl
 	return wp, nil
 }
 
-// stateSize sums the stored records of the state bucket.
-func stateSize(ctx context.Context, js jetstream.JetStream) (bytes int64, keys int, err error) {
+// stateSize sums the stored records of the state bucket, and counts the
+// records (their heads: "p.<patient>" or "ph.<hash>"; the fact buckets and
+// the resource index have more tokens or another prefix).
+func stateSize(ctx context.Context, js jetstream.JetStream) (bytes int64, records int, err error) {
 	kv, err := js.KeyValue(ctx, stateBucket)
 	if err != nil {
 		return 0, 0, fmt.Errorf("state bucket: %w", err)
@@ -88,10 +104,12 @@ func stateSize(ctx context.Context, js jetstream.JetStream) (bytes int64, keys i
 			return 0, 0, fmt.Errorf("state bucket: %w", ctx.Err())
 		case e := <-w.Updates():
 			if e == nil { // every current value has been delivered
-				return bytes, keys, nil
+				return bytes, records, nil
 			}
 			bytes += int64(len(e.Value()))
-			keys++
+			if k := e.Key(); strings.Count(k, ".") == 1 && (strings.HasPrefix(k, "p.") || strings.HasPrefix(k, "ph.")) {
+				records++
+			}
 		}
 	}
 }

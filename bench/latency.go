@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sync"
@@ -29,8 +30,9 @@ type latencyPass struct {
 }
 
 // latencyItems generates n resources of patients the backlog does not have
-// (the backlog's are in old), so that their first evaluations and changes
-// make events. Each patient's resources keep their order.
+// (the backlog's, and those of earlier latency runs, are in old), so that
+// their first evaluations and changes make events. Each patient's resources
+// keep their order; the patients used join old.
 func latencyItems(backlog workload.Config, old map[string]bool, n int) ([]item, error) {
 	for extra := n/15 + 2; ; extra *= 2 {
 		wc := backlog
@@ -40,6 +42,7 @@ func latencyItems(backlog workload.Config, old map[string]bool, n int) ([]item, 
 			return nil, fmt.Errorf("latency workload: %w", err)
 		}
 		var items []item
+		used := map[string]bool{}
 		for _, r := range rs {
 			if old[r.Patient] {
 				continue
@@ -48,7 +51,9 @@ func latencyItems(backlog workload.Config, old map[string]bool, n int) ([]item, 
 			if err != nil {
 				return nil, err
 			}
+			used[r.Patient] = true
 			if items = append(items, it); len(items) == n {
+				maps.Copy(old, used)
 				return items, nil
 			}
 		}

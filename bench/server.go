@@ -33,11 +33,11 @@ type server struct {
 }
 
 // startServer starts a server keeping its data in dir (created if missing).
-func startServer(ctx context.Context, dir string) (*server, error) {
+func startServer(ctx context.Context, dir string, opts ...streams.EmbeddedOption) (*server, error) {
 	if err := os.MkdirAll(dir, 0o750); err != nil {
 		return nil, fmt.Errorf("server store: %w", err)
 	}
-	e, err := streams.StartEmbedded("127.0.0.1", -1, dir)
+	e, err := streams.StartEmbedded("127.0.0.1", -1, dir, opts...)
 	if err != nil {
 		return nil, err
 	}

@@ -33,6 +33,9 @@ func newBenchCommand() *cobra.Command {
 		evalRuns       int
 		exportMB       int
 		exportPatients int
+		fixedRate      float64
+		syncInterval   time.Duration
+		baseline       string
 	)
 	if st, err := os.Stat(defaultBenchSamples); err == nil && st.IsDir() {
 		samples = defaultBenchSamples
@@ -48,7 +51,9 @@ the parse ceiling P (jsonformat alone), the NATS ceiling N (the backlog publishe
 embedded server with the worker's settings, then drained with fetch and ack only; the
 publish rate is measured on a sample of 5,000), the
 end-to-end drain rate E of the worker (run as a child process: trialscout run), E/P and
-E/N, the latency from publish to status event at half of E, the cost of one event after
+E/N, E again with the server syncing every --sync-interval instead of every write, E
+against --baseline (a report of the previous version, run beside this one), the latency
+from publish to status event at half of E and at --fixed-rate, the cost of one event after
 10, 1,000 and 10,000 prior resources of a patient, the worker's peak RSS and the stored
 state per patient; and eval (run as a child process: trialscout eval) over the --bundles
 Bundles and over the same resources as NDJSON, in CPU time against jsonformat parsing
@@ -61,8 +66,8 @@ table, with every target beside its figure, met or MISSED; takes a few minutes. 
 			if err != nil {
 				return err
 			}
-			if patients < 1 || latencySeconds < 1 || latencyRate < 0 || evalRuns < 1 || exportMB < 1 || exportPatients < 1 {
-				return usageError("--patients, --latency-seconds, --eval-runs, --export-mb and --export-patients must be at least 1, --latency-rate at least 0")
+			if patients < 1 || latencySeconds < 1 || latencyRate < 0 || evalRuns < 1 || exportMB < 1 || exportPatients < 1 || fixedRate <= 0 || syncInterval <= 0 {
+				return usageError("--patients, --latency-seconds, --eval-runs, --export-mb and --export-patients must be at least 1, --latency-rate at least 0, --fixed-rate and --sync-interval above 0")
 			}
 			if bundles == "" {
 				return usageError("--bundles: no Bundles to time eval over (%s is absent)", defaultBenchBundles)
@@ -89,19 +94,28 @@ table, with every target beside its figure, met or MISSED; takes a few minutes. 
 				}
 				return exec.CommandContext(ctx, exe, append(args, files...)...)
 			}
+			var base *bench.Baseline
+			if baseline != "" {
+				if base, err = bench.ReadBaseline(baseline); err != nil {
+					return usageError("--baseline: %v", err)
+				}
+			}
 			rep, err := bench.Run(cmd.Context(), bench.Config{
-				Workload:       workload.Config{Patients: patients, Seed: seed},
-				SamplesDir:     samples,
-				Latency:        time.Duration(latencySeconds) * time.Second,
-				LatencyRate:    latencyRate,
-				Engine:         eng,
-				Worker:         worker,
-				Eval:           eval,
-				BundlesDir:     bundles,
-				EvalRuns:       evalRuns,
-				ExportBytes:    int64(exportMB) * 1e6,
-				ExportPatients: exportPatients,
-				Progress:       cmd.ErrOrStderr(),
+				FixedLatencyRate: fixedRate,
+				SyncInterval:     syncInterval,
+				Baseline:         base,
+				Workload:         workload.Config{Patients: patients, Seed: seed},
+				SamplesDir:       samples,
+				Latency:          time.Duration(latencySeconds) * time.Second,
+				LatencyRate:      latencyRate,
+				Engine:           eng,
+				Worker:           worker,
+				Eval:             eval,
+				BundlesDir:       bundles,
+				EvalRuns:         evalRuns,
+				ExportBytes:      int64(exportMB) * 1e6,
+				ExportPatients:   exportPatients,
+				Progress:         cmd.ErrOrStderr(),
 			})
 			if err != nil {
 				return err
@@ -126,5 +140,8 @@ table, with every target beside its figure, met or MISSED; takes a few minutes. 
 	f.IntVar(&evalRuns, "eval-runs", 3, "runs of eval over the Bundles and over them as NDJSON (the median counts)")
 	f.IntVar(&exportMB, "export-mb", 350, "size in MB of the generated NDJSON export eval's peak memory is measured over")
 	f.IntVar(&exportPatients, "export-patients", 1500, "patients in that export")
+	f.Float64Var(&fixedRate, "fixed-rate", 400, "pace in resources/s of the second latency measurement")
+	f.DurationVar(&syncInterval, "sync-interval", 2*time.Minute, "how often the server of the second drain syncs to disk")
+	f.StringVar(&baseline, "baseline", "", "a report of an earlier run (bench --json) to compare E with")
 	return cmd
 }
