@@ -127,7 +127,12 @@ func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error
 				case e == nil: // the records present at the start are all in
 					close(loaded)
 				default:
-					w.scheduleEntry(e)
+					select {
+					case <-loaded:
+						w.scheduleEntry(e, false)
+					default:
+						w.scheduleEntry(e, true)
+					}
 				}
 			}
 		}
@@ -140,32 +145,51 @@ func (w *Worker) watchSchedule(ctx context.Context, kv jetstream.KeyValue) error
 	}
 }
 
-func (w *Worker) scheduleEntry(e jetstream.KeyValueEntry) {
+// scheduleEntry takes one head the watch shows: its next check, and, for
+// the records present when the worker started (atStart), whether events
+// were left in its outbox.
+func (w *Worker) scheduleEntry(e jetstream.KeyValueEntry, atStart bool) {
 	w.store.cache.saw(e.Key(), e.Revision())
 	if e.Operation() != jetstream.KeyValuePut {
 		return // a head is removed only by hand; its next check then finds nothing
 	}
-	patient, at, err := nextCheck(e.Value())
+	h, err := readHead(e.Value())
 	if err != nil {
 		w.log.Warn("unreadable record in the state bucket", zap.String("patient_key", e.Key()), zap.Uint64("revision", e.Revision()), zap.Error(err))
 		return
 	}
-	w.due.set(patient, at)
+	var at time.Time
+	if h.NextCheck != nil {
+		at = *h.NextCheck
+	}
+	w.due.set(h.Patient, at)
+	if atStart && len(h.Outbox) > 0 {
+		w.left.add(h.Patient)
+	}
 }
 
 // nextCheck reads a record head's patient and next check.
 func nextCheck(data []byte) (string, time.Time, error) {
-	var h head
-	if err := json.Unmarshal(data, &h); err != nil {
-		return "", time.Time{}, fmt.Errorf("record head: %w", err)
-	}
-	if h.Patient == "" {
-		return "", time.Time{}, fmt.Errorf("record head names no patient")
+	h, err := readHead(data)
+	if err != nil {
+		return "", time.Time{}, err
 	}
 	if h.NextCheck == nil {
 		return h.Patient, time.Time{}, nil
 	}
 	return h.Patient, *h.NextCheck, nil
+}
+
+// readHead decodes a record head that names its patient.
+func readHead(data []byte) (*head, error) {
+	var h head
+	if err := json.Unmarshal(data, &h); err != nil {
+		return nil, fmt.Errorf("record head: %w", err)
+	}
+	if h.Patient == "" {
+		return nil, fmt.Errorf("record head names no patient")
+	}
+	return &h, nil
 }
 
 // CheckDue re-evaluates every patient whose valid_until has passed, with no

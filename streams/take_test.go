@@ -35,15 +35,7 @@ func TestTakeFromAHolderBetweenItsWrites(t *testing.T) {
 	const ref = "Condition/moving-sle"
 	work := func(patient, version string) *patientWork {
 		t.Helper()
-		doc := fmt.Sprintf(`{"resourceType":"Condition","id":"moving-sle","meta":{"versionId":%q},
-			"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
-			"code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009"}]},
-			"subject":{"reference":%q},"onsetDateTime":"2020-01-01"}`, version, patient)
-		rs := e.eng.Map([]byte(doc), fhirmap.Position{File: "take_test"})
-		if len(rs) != 1 || rs[0].Err != nil || rs[0].Fact == nil {
-			t.Fatalf("mapping the condition: %+v", rs)
-		}
-		return &patientWork{mu: new(sync.Mutex), resources: []facts.Resource{*rs[0].Fact}, trigger: ref}
+		return conditionWork(t, e, "moving-sle", patient, version)
 	}
 
 	// B, version 1 for Q: the index entry is written, the record not yet.
@@ -89,4 +81,19 @@ func TestTakeFromAHolderBetweenItsWrites(t *testing.T) {
 	if len(holders) != 1 || !holders["Patient/p"] {
 		t.Errorf("%s held by %v, want Patient/p alone", ref, holders)
 	}
+}
+
+// conditionWork is one version of an active SLE condition of patient, as a
+// worker's work for that patient.
+func conditionWork(t *testing.T, e *env, id, patient, version string) *patientWork {
+	t.Helper()
+	doc := fmt.Sprintf(`{"resourceType":"Condition","id":%q,"meta":{"versionId":%q},
+		"clinicalStatus":{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/condition-clinical","code":"active"}]},
+		"code":{"coding":[{"system":"http://snomed.info/sct","code":"55464009"}]},
+		"subject":{"reference":%q},"onsetDateTime":"2020-01-01"}`, id, version, patient)
+	rs := e.eng.Map([]byte(doc), fhirmap.Position{File: "condition"})
+	if len(rs) != 1 || rs[0].Err != nil || rs[0].Fact == nil {
+		t.Fatalf("mapping the condition: %+v", rs)
+	}
+	return &patientWork{mu: new(sync.Mutex), resources: []facts.Resource{*rs[0].Fact}, trigger: "Condition/" + id}
 }

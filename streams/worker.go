@@ -54,6 +54,9 @@ type Worker struct {
 	atomicKV, eventsAtomic bool
 	// clears are records whose published events their head still holds.
 	clears clearList
+	// left are the patients whose records held events in their outbox when
+	// the worker started (leftOutboxes).
+	left leftOutboxes
 }
 
 // Option changes a Worker.
@@ -176,6 +179,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	tick := time.NewTicker(w.cfg.TickInterval)
 	defer tick.Stop()
 	cons = w.observe(ctx, cons)
+	w.sendLeftOutboxes(ctx)
 	// One batch is read while the one before is written: reading is CPU,
 	// writing mostly waits on the server. A batch is applied only once the
 	// one before is settled, so a patient's messages stay in order.
