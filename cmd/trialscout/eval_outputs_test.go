@@ -18,8 +18,11 @@ var updateOutputs = flag.Bool("update-eval-outputs", false, "rewrite testdata/ev
 
 // evalOutputsGolden holds, for each group of inputs, the SHA-256 of what
 // eval prints over it (exit status, standard output, standard error),
-// recorded from main before the reading of documents changed: eval must
-// print the same, byte for byte, however it reads.
+// recorded from main before the reading of documents changed (44880c8, its
+// own build over the same groups, both trials loaded): eval must print the
+// same, byte for byte, however it reads. A change of what eval decides on
+// purpose (a trial added or changed) records them again with
+// -update-eval-outputs, in a commit that says why.
 const evalOutputsGolden = "testdata/eval-outputs.golden"
 
 // evalGroups are the inputs eval is run over, one run each: every worked
