@@ -196,15 +196,23 @@ func (c *evalContext) conditionWithin(concept string, s Span) tri {
 			c.changesAt(s.After(end))
 		}
 	}
+	return c.recordConditions(func() string { return k.Title + " " + s.upTo(c.asOf) }, hits, starts)
+}
+
+// recordConditions records whether Conditions were found for a rule that
+// says what (a concept's title and span; made only when the reason is):
+// "no <what>", or "<what> (<display> from <day>, ...)" with the Conditions
+// as evidence.
+func (c *evalContext) recordConditions(what func() string, hits []*facts.Condition, starts []time.Time) tri {
 	if len(hits) == 0 {
-		return c.recordBy(no, func() string { return "no " + k.Title + " " + s.upTo(c.asOf) })
+		return c.recordBy(no, func() string { return "no " + what() })
 	}
 	return c.recordBy(yes, func() string {
 		when := make([]string, len(hits))
 		for i, cond := range hits {
 			when[i] = cond.Display + " from " + day(starts[i])
 		}
-		return k.Title + " " + s.upTo(c.asOf) + " (" + strings.Join(when, ", ") + ")"
+		return what() + " (" + strings.Join(when, ", ") + ")"
 	}, refsOf(hits)...)
 }
 

@@ -105,14 +105,5 @@ func (c *evalContext) conditionStartedWithin(concept string, s Span) tri {
 		starts = append(starts, st)
 		c.changesAt(s.After(st))
 	}
-	if len(hits) == 0 {
-		return c.recordBy(no, func() string { return "no " + k.Title + " began " + s.upTo(c.asOf) })
-	}
-	return c.recordBy(yes, func() string {
-		when := make([]string, len(hits))
-		for i, cond := range hits {
-			when[i] = cond.Display + " from " + day(starts[i])
-		}
-		return k.Title + " began " + s.upTo(c.asOf) + " (" + strings.Join(when, ", ") + ")"
-	}, refsOf(hits)...)
+	return c.recordConditions(func() string { return k.Title + " began " + s.upTo(c.asOf) }, hits, starts)
 }
