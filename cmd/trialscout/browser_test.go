@@ -13,8 +13,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
-	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/trialscout/trialscout/internal/testnats"
 	"github.com/trialscout/trialscout/streams"
@@ -198,15 +196,7 @@ func (b *browser) screenshot(name string) {
 // waitEvent waits for a status event of the patient with the status.
 func waitEvent(t *testing.T, ctx context.Context, url, patient, status string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStreamAt(t, url)
 	found := false
 	waitUntil(t, ctx, "a "+status+" event", func() bool {
 		cctx, cancel := context.WithTimeout(ctx, 5*time.Second)

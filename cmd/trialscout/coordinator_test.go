@@ -90,15 +90,7 @@ func TestCoordinatorCommands(t *testing.T) {
 // settled waits until the worker has settled every input message.
 func settled(t *testing.T, ctx context.Context, url string) {
 	t.Helper()
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, err := jetstream.New(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	js := jetStreamAt(t, url)
 	waitUntil(t, ctx, "input settled", func() bool {
 		left, err := streams.Backlog(ctx, js, streams.Config{})
 		return err == nil && left == 0
@@ -118,4 +110,19 @@ func TestUserAdd(t *testing.T) {
 	if code, _, errOut := runCLI(t, "", "user", "add", file, "bob"); code != exitUsage || !strings.Contains(errOut, "no password") {
 		t.Errorf("user add without a password: %d %s", code, errOut)
 	}
+}
+
+// jetStreamAt connects to the server at url for the rest of the test.
+func jetStreamAt(t *testing.T, url string) jetstream.JetStream {
+	t.Helper()
+	nc, err := nats.Connect(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return js
 }

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/nats-io/nats-server/v2/server"
-	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
 	"github.com/trialscout/trialscout/internal/testnats"
@@ -35,12 +34,7 @@ func TestPublishSummary(t *testing.T) {
 
 	// An input stream that refuses messages over 2 KiB, made before publish
 	// runs (publish keeps an existing stream as it is).
-	nc, err := nats.Connect(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer nc.Close()
-	js, _ := jetstream.New(nc)
+	js := jetStreamAt(t, url)
 	if _, err := js.CreateStream(context.Background(), jetstream.StreamConfig{Name: "FHIR", Subjects: []string{"fhir.r4.>"},
 		Duplicates: 10 * time.Minute, MaxMsgSize: 2048}); err != nil {
 		t.Fatal(err)
