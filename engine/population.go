@@ -275,9 +275,10 @@ func (pop *population) revive(p *facts.Patient, ref string) {
 		return
 	}
 	e := facts.Entry{Version: v}
+	var standIn *facts.Observation
 	if f&held != 0 {
 		e.Effective = pop.horizon.Add(-time.Nanosecond)
-		p.Observations[ref] = &facts.Observation{Meta: facts.Meta{Ref: ref}, Effective: e.Effective}
+		standIn = &facts.Observation{Meta: facts.Meta{Ref: ref}, Effective: e.Effective}
 	}
-	p.Entries[ref] = e
+	p.Restore(ref, e, standIn)
 }

@@ -17,7 +17,9 @@ const maxValidityChecks = 16
 // safe for concurrent use.
 func (p *Program) Evaluate(pt *facts.Patient, asOf time.Time) Evaluation {
 	asOf = asOf.UTC()
-	ix := p.newIndex(pt, asOf)
+	ix := p.indexOf(pt)
+	defer pt.PutDerived(p, ix)
+	ix.at(p, asOf)
 	ix.decided = p.decisions(pt)
 	c := p.newContext(pt, ix, asOf, false)
 	ev := Evaluation{Trial: p.trial.ID, Patient: pt.ID, AsOf: asOf, Criteria: make([]CriterionResult, 0, len(p.rules))}

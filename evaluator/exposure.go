@@ -51,9 +51,9 @@ func (e *exposure) refs() []string {
 // completed, is none.
 func counts(m *facts.Medication) bool { return facts.CountsAsExposure(m.IsRequest(), m.Status) }
 
-// placed turns a record into a statement: its period, or its start alone
-// when it has no end and is not active.
-func placed(m *facts.Medication) statement {
+// placedStatement turns a record into a statement: its period, or its
+// start alone when it has no end and is not active.
+func placedStatement(m *facts.Medication) statement {
 	s := statement{m: m, start: m.Start, end: m.End}
 	if m.End.IsZero() {
 		if m.Status == "active" {
@@ -66,45 +66,70 @@ func placed(m *facts.Medication) statement {
 }
 
 // exposures merges the patient's records of the trial's drugs up to now
-// into one exposure per ingredient episode. Computed once per pass.
+// into one exposure per ingredient episode. Computed once per pass, from
+// the records placed in time once per change of them (placedMeds).
 func (c *evalContext) exposures() []*exposure {
 	if c.exps != nil {
 		return c.exps
 	}
-	byIngredient := map[string][]statement{}
-	for _, mr := range c.idx.meds {
+	placed := c.idx.placedMeds()
+	out := []*exposure{}
+	for _, ing := range placed.ingredients {
+		stmts := placed.byIngredient[ing]
+		started := sort.Search(len(stmts), func(i int) bool { return stmts[i].start.After(c.asOf) })
+		for _, s := range stmts[started:] {
+			c.changesAt(s.start)
+		}
+		for _, s := range stmts[:started] {
+			if !s.open && s.end.After(c.asOf) {
+				c.changesAt(s.end)
+			}
+		}
+		out = append(out, merge(ing, stmts[:started])...)
+	}
+	c.exps = out
+	return out
+}
+
+// placed is the trial's medication records that count as exposures, placed
+// in time, by ingredient (in name order), each by start then reference.
+type placed struct {
+	ingredients  []string
+	byIngredient map[string][]statement
+}
+
+// placedMeds places the indexed medication records, once until one of
+// them changes.
+func (ix *index) placedMeds() *placed {
+	if ix.placed != nil {
+		return ix.placed
+	}
+	pl := &placed{byIngredient: map[string][]statement{}}
+	for _, mr := range ix.meds {
 		m := mr.fact
 		if !counts(m) || m.Start.IsZero() {
 			continue
 		}
-		if m.Start.After(c.asOf) {
-			c.changesAt(m.Start)
-			continue
-		}
-		s := placed(m)
+		s := placedStatement(m)
 		s.concepts = mr.slots
-		if !s.open && s.end.After(c.asOf) {
-			c.changesAt(s.end)
-		}
-		for _, ing := range ingredientsOf(m, c.idx.ingredient[m]) {
-			byIngredient[ing] = append(byIngredient[ing], s)
+		for _, ing := range ingredientsOf(m, ix.ingredient[m]) {
+			if pl.byIngredient[ing] == nil {
+				pl.ingredients = append(pl.ingredients, ing)
+			}
+			pl.byIngredient[ing] = append(pl.byIngredient[ing], s)
 		}
 	}
-	var out []*exposure
-	for ing, stmts := range byIngredient {
-		out = append(out, merge(ing, stmts)...)
+	slices.Sort(pl.ingredients)
+	for _, stmts := range pl.byIngredient {
+		slices.SortFunc(stmts, func(a, b statement) int {
+			if c := a.start.Compare(b.start); c != 0 {
+				return c
+			}
+			return strings.Compare(a.m.Ref, b.m.Ref)
+		})
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].ingredient != out[j].ingredient {
-			return out[i].ingredient < out[j].ingredient
-		}
-		return out[i].start.Before(out[j].start)
-	})
-	if out == nil {
-		out = []*exposure{}
-	}
-	c.exps = out
-	return out
+	ix.placed = pl
+	return pl
 }
 
 func ingredientsOf(m *facts.Medication, ingredients []string) []string {
@@ -117,13 +142,8 @@ func ingredientsOf(m *facts.Medication, ingredients []string) []string {
 	return []string{m.Ref}
 }
 
+// merge joins one ingredient's statements, in start order, into episodes.
 func merge(ing string, stmts []statement) []*exposure {
-	sort.Slice(stmts, func(i, j int) bool {
-		if !stmts[i].start.Equal(stmts[j].start) {
-			return stmts[i].start.Before(stmts[j].start)
-		}
-		return stmts[i].m.Ref < stmts[j].m.Ref
-	})
 	var out []*exposure
 	var cur *exposure
 	for _, s := range stmts {

@@ -2,7 +2,6 @@ package evaluator
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -342,13 +341,4 @@ func (c *evalContext) unknownIf(holds bool, note string) tri {
 		note = c.findings[n-1].reason + ": " + note
 	}
 	return c.record(unknown, note, evidence...)
-}
-
-func sortedByRef[T interface{ Reference() string }](m map[string]T) []T {
-	out := make([]T, 0, len(m))
-	for _, v := range m {
-		out = append(out, v)
-	}
-	slices.SortFunc(out, func(a, b T) int { return strings.Compare(a.Reference(), b.Reference()) })
-	return out
 }

@@ -2,54 +2,226 @@ package evaluator
 
 import (
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
 	"github.com/trialscout/trialscout/evaluator/facts"
 )
 
-// index is what every pass of one Evaluate reads of the patient, arranged
-// once. Passes run at the Evaluate's asOf or later, never earlier.
+// index is what a trial's evaluations read of one patient's facts, filed by
+// concept slot and in reference order. It is kept with the patient between
+// evaluations (facts.Patient.TakeDerived) and brought up to date with the
+// facts changed since, so that an evaluation costs in proportion to what
+// changed, not to the patient's history. One Evaluate holds it at a time.
 type index struct {
-	// obs holds the usable observations by concept slot, in no order (see
-	// latest), without those too old to be read at asOf or later.
-	obs [][]*facts.Observation
-	// obsRead is what the trial makes of each indexed observation.
-	obsRead map[*facts.Observation]obsReading
-	// conditions holds the present Conditions by concept slot, and the
-	// other histories are all the patient's, each in reference order with
-	// what the trial makes of them.
+	// obs holds, for the evaluation in hand, the usable observations of each
+	// slot that can be read at its asOf or later (see at); timed holds them
+	// all, by effective time. Readers take obs as in no order.
+	obs   [][]*facts.Observation
+	timed [][]*facts.Observation
+	// obsRead is what the trial makes of each filed observation (component
+	// views included), and obsFiled what each reference filed where.
+	obsRead  map[*facts.Observation]obsReading
+	obsFiled map[string][]read[*facts.Observation]
+	// conditions holds the present Conditions by slot, in reference order;
+	// condFiled the slots each reference is filed under.
 	conditions [][]*facts.Condition
+	condFiled  map[string]slots
+	// The other histories are all the patient's, each in reference order
+	// with what the trial makes of them.
 	procedures []read[*facts.Procedure]
 	immunized  []read[*facts.Immunization]
 	allergies  []read[*facts.Allergy]
 	encounters []read[*facts.Encounter]
 	meds       []read[*facts.Medication]
 	ingredient map[*facts.Medication][]string
-	// decided holds the people's decisions on the trial's criteria.
+	// placed is meds placed in time by ingredient; nil until asked for
+	// after a change of meds (placedMeds).
+	placed *placed
+	// decided holds the people's decisions on the trial's criteria, for the
+	// evaluation in hand.
 	decided map[string]*facts.Decision
+	// building is set while the index is filled from the whole store: lists
+	// are appended to and sorted once at the end.
+	building bool
 }
 
-func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
-	ix := &index{
-		obsRead:    map[*facts.Observation]obsReading{},
-		conditions: make([][]*facts.Condition, len(p.slots)),
-		ingredient: map[*facts.Medication][]string{},
+// minRebuild is how many changed facts always justify catching up rather
+// than building anew; past a quarter of the store, building is cheaper.
+const minRebuild = 64
+
+// indexOf takes the patient's index for p, brought up to date, or builds
+// it. The caller gives it back with pt.PutDerived(p, ix).
+func (p *Program) indexOf(pt *facts.Patient) *index {
+	v, changed, ok := pt.TakeDerived(p)
+	ix, _ := v.(*index)
+	if !ok || ix == nil || len(changed) > max(minRebuild, pt.Size()/4) {
+		return p.buildIndex(pt)
 	}
-	ix.obs = p.observationsBySlot(pt, ix, asOf)
-	p.conditionsBySlot(pt, ix)
-	ix.procedures = readAll(pt.Procedures, func(x *facts.Procedure) slots { return p.readProcedure(pt, x) }, false)
-	ix.immunized = readAll(pt.Immunizations, func(x *facts.Immunization) slots { return p.readImmunization(pt, x) }, false)
-	// Every allergy is listed: severity alone can decide a criterion.
-	ix.allergies = readAll(pt.Allergies, func(x *facts.Allergy) slots { return p.readAllergy(pt, x) }, true)
-	// Every encounter is listed: a stay counts through the Conditions it names.
-	ix.encounters = readAll(pt.Encounters, func(x *facts.Encounter) slots { return p.readEncounter(pt, x) }, true)
-	ix.meds = readAll(pt.Medications, func(x *facts.Medication) slots {
-		r := p.readMedication(pt, x)
-		ix.ingredient[x] = r.ingredients
-		return r.concepts
-	}, false)
+	for _, ref := range changed {
+		ix.unfile(ref)
+		ix.file(p, pt, ref)
+	}
 	return ix
+}
+
+func (p *Program) buildIndex(pt *facts.Patient) *index {
+	ix := &index{
+		obs:        make([][]*facts.Observation, len(p.slots)),
+		timed:      make([][]*facts.Observation, len(p.slots)),
+		obsRead:    map[*facts.Observation]obsReading{},
+		obsFiled:   map[string][]read[*facts.Observation]{},
+		conditions: make([][]*facts.Condition, len(p.slots)),
+		condFiled:  map[string]slots{},
+		ingredient: map[*facts.Medication][]string{},
+		building:   true,
+	}
+	for _, o := range pt.Observations {
+		ix.fileObservation(p, pt, o)
+	}
+	for _, c := range pt.Conditions {
+		ix.fileCondition(p, pt, c)
+	}
+	for _, x := range pt.Procedures {
+		ix.procedures = fileRead(ix.procedures, read[*facts.Procedure]{x, p.readProcedure(pt, x)}, false, true)
+	}
+	for _, x := range pt.Immunizations {
+		ix.immunized = fileRead(ix.immunized, read[*facts.Immunization]{x, p.readImmunization(pt, x)}, false, true)
+	}
+	for _, x := range pt.Allergies {
+		ix.allergies = fileRead(ix.allergies, read[*facts.Allergy]{x, p.readAllergy(pt, x)}, true, true)
+	}
+	for _, x := range pt.Encounters {
+		ix.encounters = fileRead(ix.encounters, read[*facts.Encounter]{x, p.readEncounter(pt, x)}, true, true)
+	}
+	for _, x := range pt.Medications {
+		ix.fileMedication(p, pt, x)
+	}
+	ix.sortAll()
+	return ix
+}
+
+// file files the fact pt holds under ref, if any.
+func (ix *index) file(p *Program, pt *facts.Patient, ref string) {
+	if o := pt.Observations[ref]; o != nil {
+		ix.fileObservation(p, pt, o)
+	}
+	if c := pt.Conditions[ref]; c != nil {
+		ix.fileCondition(p, pt, c)
+	}
+	if x := pt.Procedures[ref]; x != nil {
+		ix.procedures = fileRead(ix.procedures, read[*facts.Procedure]{x, p.readProcedure(pt, x)}, false, false)
+	}
+	if x := pt.Immunizations[ref]; x != nil {
+		ix.immunized = fileRead(ix.immunized, read[*facts.Immunization]{x, p.readImmunization(pt, x)}, false, false)
+	}
+	// Every allergy is listed: severity alone can decide a criterion.
+	if x := pt.Allergies[ref]; x != nil {
+		ix.allergies = fileRead(ix.allergies, read[*facts.Allergy]{x, p.readAllergy(pt, x)}, true, false)
+	}
+	// Every encounter is listed: a stay counts through the Conditions it names.
+	if x := pt.Encounters[ref]; x != nil {
+		ix.encounters = fileRead(ix.encounters, read[*facts.Encounter]{x, p.readEncounter(pt, x)}, true, false)
+	}
+	if x := pt.Medications[ref]; x != nil {
+		ix.fileMedication(p, pt, x)
+	}
+}
+
+// unfile takes out whatever ref was filed as.
+func (ix *index) unfile(ref string) {
+	for _, r := range ix.obsFiled[ref] {
+		delete(ix.obsRead, r.fact)
+		for _, slot := range r.slots {
+			ix.timed[slot] = removeTimed(ix.timed[slot], r.fact)
+		}
+	}
+	delete(ix.obsFiled, ref)
+	for _, slot := range ix.condFiled[ref] {
+		ix.conditions[slot] = removeCondition(ix.conditions[slot], ref)
+	}
+	delete(ix.condFiled, ref)
+	ix.procedures, _ = unfileRead(ix.procedures, ref)
+	ix.immunized, _ = unfileRead(ix.immunized, ref)
+	ix.allergies, _ = unfileRead(ix.allergies, ref)
+	ix.encounters, _ = unfileRead(ix.encounters, ref)
+	var med read[*facts.Medication]
+	if ix.meds, med = unfileRead(ix.meds, ref); med.fact != nil {
+		delete(ix.ingredient, med.fact)
+		ix.placed = nil
+	}
+}
+
+// fileObservation files a usable observation under its code's concepts,
+// and the components that mean a concept as observations of their own
+// (componentView).
+func (ix *index) fileObservation(p *Program, pt *facts.Patient, o *facts.Observation) {
+	if !usable(o.Status) || o.Effective.IsZero() {
+		return
+	}
+	r := p.readObservation(pt, o)
+	if len(r.code) == 0 && len(r.views) == 0 {
+		return
+	}
+	filed := make([]read[*facts.Observation], 0, 1+len(r.views))
+	ix.obsRead[o] = r
+	filed = append(filed, read[*facts.Observation]{o, r.code})
+	for _, v := range r.views {
+		ix.obsRead[v.fact] = obsReading{code: v.slots}
+		filed = append(filed, v)
+	}
+	for _, f := range filed {
+		for _, slot := range f.slots {
+			ix.timed[slot] = ix.insertTimed(ix.timed[slot], f.fact)
+		}
+	}
+	ix.obsFiled[o.Ref] = filed
+}
+
+func (ix *index) fileCondition(p *Program, pt *facts.Patient, c *facts.Condition) {
+	if !present(c.Verification) {
+		return
+	}
+	s := p.readCondition(pt, c)
+	if len(s) == 0 {
+		return
+	}
+	for _, slot := range s {
+		if ix.building {
+			ix.conditions[slot] = append(ix.conditions[slot], c)
+		} else {
+			i, _ := slices.BinarySearchFunc(ix.conditions[slot], c.Ref, compareConditionRef)
+			ix.conditions[slot] = slices.Insert(ix.conditions[slot], i, c)
+		}
+	}
+	ix.condFiled[c.Ref] = s
+}
+
+func (ix *index) fileMedication(p *Program, pt *facts.Patient, m *facts.Medication) {
+	r := p.readMedication(pt, m)
+	if len(r.concepts) == 0 {
+		return
+	}
+	ix.ingredient[m] = r.ingredients
+	ix.placed = nil
+	ix.meds = fileRead(ix.meds, read[*facts.Medication]{m, r.concepts}, false, ix.building)
+}
+
+// sortAll orders what building appended.
+func (ix *index) sortAll() {
+	for _, list := range ix.timed {
+		slices.SortFunc(list, compareEffective)
+	}
+	for _, list := range ix.conditions {
+		slices.SortFunc(list, func(a, b *facts.Condition) int { return strings.Compare(a.Ref, b.Ref) })
+	}
+	sortReads(ix.procedures)
+	sortReads(ix.immunized)
+	sortReads(ix.allergies)
+	sortReads(ix.encounters)
+	sortReads(ix.meds)
+	ix.building = false
 }
 
 // reachMargin keeps observations this much older than a window's start at
@@ -59,72 +231,90 @@ func (p *Program) newIndex(pt *facts.Patient, asOf time.Time) *index {
 // calendar can be an hour longer.
 const reachMargin = 7 * 24 * time.Hour
 
-// observationsBySlot buckets the usable observations by concept, and the
-// components that mean a concept as observations of their own
-// (componentView). One older than its concept's reach (its window, or the
-// longest span a rule reads it over) at asOf less reachMargin can never be
-// read at asOf or later: leaving it out keeps the cost of an evaluation
-// flat however many old results the store holds.
-func (p *Program) observationsBySlot(pt *facts.Patient, ix *index, asOf time.Time) [][]*facts.Observation {
-	by := make([][]*facts.Observation, len(p.slots))
-	reach := make([]time.Time, len(p.slots)) // by slot, computed on first use
-	add := func(o *facts.Observation, s slots) {
-		for _, slot := range s {
-			if k := p.slots[slot]; k.reach != nil {
-				if reach[slot].IsZero() {
-					reach[slot] = k.reach.Before(asOf).Add(-reachMargin)
-				}
-				if !o.Effective.After(reach[slot]) {
-					continue
-				}
-			}
-			by[slot] = append(by[slot], o)
-		}
-	}
-	for _, o := range pt.Observations {
-		if !usable(o.Status) || o.Effective.IsZero() {
+// at readies the index for an evaluation at asOf, whose passes run at asOf
+// or later: each slot's observations older than its concept's reach (its
+// window, or the longest span a rule reads it over) at asOf less
+// reachMargin can never be read then, and are left out of obs, so that a
+// long record of old results costs an evaluation nothing.
+func (ix *index) at(p *Program, asOf time.Time) {
+	for slot, list := range ix.timed {
+		k := p.slots[slot]
+		if k.reach == nil {
+			ix.obs[slot] = list[:len(list):len(list)]
 			continue
 		}
-		r := p.readObservation(pt, o)
-		if len(r.code) == 0 && len(r.views) == 0 {
-			continue
-		}
-		ix.obsRead[o] = r
-		add(o, r.code)
-		for _, v := range r.views {
-			ix.obsRead[v.fact] = obsReading{code: v.slots}
-			add(v.fact, v.slots)
-		}
+		cut := k.reach.Before(asOf).Add(-reachMargin)
+		i := sort.Search(len(list), func(i int) bool { return list[i].Effective.After(cut) })
+		ix.obs[slot] = list[i:len(list):len(list)]
 	}
-	return by
 }
 
 func usable(status string) bool {
 	return status == "final" || status == "amended" || status == "corrected"
 }
 
-func (p *Program) conditionsBySlot(pt *facts.Patient, ix *index) {
-	for _, cond := range sortedByRef(pt.Conditions) {
-		if !present(cond.Verification) {
-			continue
-		}
-		for _, slot := range p.readCondition(pt, cond) {
-			ix.conditions[slot] = append(ix.conditions[slot], cond)
-		}
+func compareEffective(a, b *facts.Observation) int { return a.Effective.Compare(b.Effective) }
+
+func compareConditionRef(c *facts.Condition, ref string) int { return strings.Compare(c.Ref, ref) }
+
+// insertTimed files o after the observations of its effective time.
+func (ix *index) insertTimed(list []*facts.Observation, o *facts.Observation) []*facts.Observation {
+	if ix.building {
+		return append(list, o)
 	}
+	i := sort.Search(len(list), func(i int) bool { return list[i].Effective.After(o.Effective) })
+	return slices.Insert(list, i, o)
 }
 
-// readAll lists a history in reference order with what the trial makes of
-// each record, leaving out (unless all) those it makes nothing of.
-func readAll[T interface{ Reference() string }](m map[string]T, readOne func(T) slots, all bool) []read[T] {
-	out := make([]read[T], 0, len(m))
-	for _, x := range m {
-		if s := readOne(x); all || len(s) > 0 {
-			out = append(out, read[T]{x, s})
+// removeTimed takes o out of a list ordered by effective time.
+func removeTimed(list []*facts.Observation, o *facts.Observation) []*facts.Observation {
+	i := sort.Search(len(list), func(i int) bool { return !list[i].Effective.Before(o.Effective) })
+	for ; i < len(list) && list[i].Effective.Equal(o.Effective); i++ {
+		if list[i] == o {
+			return slices.Delete(list, i, i+1)
 		}
 	}
-	slices.SortFunc(out, func(a, b read[T]) int { return strings.Compare(a.fact.Reference(), b.fact.Reference()) })
-	return out
+	return list
+}
+
+func removeCondition(list []*facts.Condition, ref string) []*facts.Condition {
+	if i, ok := slices.BinarySearchFunc(list, ref, compareConditionRef); ok {
+		return slices.Delete(list, i, i+1)
+	}
+	return list
+}
+
+// fileRead files a record in reference order with what the trial makes of
+// it, unless the trial makes nothing of it and all is unset; building
+// appends, to be sorted once.
+func fileRead[T interface{ Reference() string }](list []read[T], x read[T], all, building bool) []read[T] {
+	if !all && len(x.slots) == 0 {
+		return list
+	}
+	if building {
+		return append(list, x)
+	}
+	i, _ := slices.BinarySearchFunc(list, x.fact.Reference(), compareReadRef[T])
+	return slices.Insert(list, i, x)
+}
+
+// unfileRead takes ref's record out of a list in reference order, and
+// returns it (zero when it was not there).
+func unfileRead[T interface{ Reference() string }](list []read[T], ref string) ([]read[T], read[T]) {
+	i, ok := slices.BinarySearchFunc(list, ref, compareReadRef[T])
+	if !ok {
+		return list, read[T]{}
+	}
+	x := list[i]
+	return slices.Delete(list, i, i+1), x
+}
+
+func compareReadRef[T interface{ Reference() string }](x read[T], ref string) int {
+	return strings.Compare(x.fact.Reference(), ref)
+}
+
+func sortReads[T interface{ Reference() string }](list []read[T]) {
+	slices.SortFunc(list, func(a, b read[T]) int { return strings.Compare(a.fact.Reference(), b.fact.Reference()) })
 }
 
 // byNewest sorts observations newest first, as newer orders them.

@@ -265,6 +265,7 @@ func (p *Patient) store(r Resource) {
 		p.Demographics = r.Demographics
 	case r.Observation != nil:
 		p.Observations[ref] = r.Observation
+		p.memo.noteEffective(r.Observation.Effective)
 	case r.Condition != nil:
 		p.Conditions[ref] = r.Condition
 	case r.Medication != nil:
@@ -280,6 +281,18 @@ func (p *Patient) store(r Resource) {
 	case r.Encounter != nil:
 		p.Encounters[ref] = r.Encounter
 	}
+}
+
+// Restore puts back an entry, and with it a stand-in observation when
+// standIn is set, as a reader that forgot them (to save memory) had them.
+func (p *Patient) Restore(ref string, e Entry, standIn *Observation) {
+	p.ensureMaps()
+	p.memo.forget(ref)
+	if standIn != nil {
+		p.Observations[ref] = standIn
+		p.memo.noteEffective(standIn.Effective)
+	}
+	p.setEntry(ref, p.Entries[ref], e)
 }
 
 func (p *Patient) remove(ref string) {
@@ -301,6 +314,7 @@ func (p *Patient) remove(ref string) {
 // current.
 func (p *Patient) setEntry(ref string, prev, next Entry) {
 	p.Entries[ref] = next
+	p.memo.noteEffective(next.Effective)
 	if !prev.MedStart.Equal(next.MedStart) {
 		p.memo.medChanged(prev.MedStart, next.MedStart)
 	}
@@ -322,6 +336,9 @@ func (p *Patient) FirstMedicationStart() time.Time {
 // horizon, never on what else the store holds, so a worker that prunes
 // after every batch keeps what one pruning at the end keeps.
 func (p *Patient) PruneObservations(horizon time.Time) []string {
+	if p.memo.nothingBefore(horizon) {
+		return nil // the usual case: walking a long history would find nothing
+	}
 	var dropped []string
 	kept := len(p.Observations)
 	for ref, e := range p.Entries {
@@ -350,7 +367,26 @@ func (p *Patient) PruneObservations(horizon time.Time) []string {
 		p.Observations = compacted(p.Observations)
 		p.Entries = compacted(p.Entries)
 	}
+	p.memo.setOldest(p.oldestEffective())
 	return dropped
+}
+
+// oldestEffective is the earliest effective time of an observation or an
+// entry; zero when there is none.
+func (p *Patient) oldestEffective() time.Time {
+	var oldest time.Time
+	note := func(t time.Time) {
+		if !t.IsZero() && (oldest.IsZero() || t.Before(oldest)) {
+			oldest = t
+		}
+	}
+	for _, e := range p.Entries {
+		note(e.Effective)
+	}
+	for _, o := range p.Observations {
+		note(o.Effective)
+	}
+	return oldest
 }
 
 // compacted copies a map into one sized for what it holds. A Go map keeps

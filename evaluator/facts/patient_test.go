@@ -197,6 +197,47 @@ func TestPrune(t *testing.T) {
 	}
 }
 
+// TestPruneAfterShortcut: once a pruning has found what the store holds,
+// pruning again skips the walk until something older arrives or the
+// horizon passes the oldest; neither case may be missed.
+func TestPruneAfterShortcut(t *testing.T) {
+	at := func(ref string, eff time.Time) facts.Resource {
+		return facts.Resource{Patient: "Patient/p", Relevant: true, Observation: &facts.Observation{
+			Meta: facts.Meta{Ref: ref, VersionID: "1"}, Status: "final", Effective: eff}}
+	}
+	day := 24 * time.Hour
+	p := facts.NewPatient("Patient/p")
+	p.Apply(at("Observation/new", t0))
+	steps := []struct {
+		name    string
+		apply   *facts.Resource
+		horizon time.Time
+		want    int
+	}{
+		{"nothing before the horizon", nil, t0.Add(-day), 0},
+		{"the same again (shortcut)", nil, t0.Add(-day), 0},
+		{"an older result arrives", ptr(at("Observation/old", t0.Add(-3*day))), t0.Add(-day), 1},
+		{"an older entry of a result never kept", ptr(facts.Resource{Patient: "Patient/p", Observation: &facts.Observation{
+			Meta: facts.Meta{Ref: "Observation/unread", VersionID: "1"}, Status: "final", Effective: t0.Add(-2 * day)}}), t0.Add(-day), 1},
+		{"the horizon passes the oldest", nil, t0.Add(time.Nanosecond), 1},
+		{"an empty store", nil, t0.Add(day), 0},
+	}
+	for _, s := range steps {
+		if s.apply != nil {
+			p.Apply(*s.apply)
+		}
+		if dropped := p.PruneObservations(s.horizon); len(dropped) != s.want {
+			t.Errorf("%s: pruned %v, want %d", s.name, dropped, s.want)
+		}
+	}
+	p.Restore("Observation/restored", facts.Entry{Effective: t0.Add(-day)}, &facts.Observation{Meta: facts.Meta{Ref: "Observation/restored"}, Effective: t0.Add(-day)})
+	if dropped := p.PruneObservations(t0); len(dropped) != 1 || p.Size() != 0 {
+		t.Errorf("a restored stand-in: pruned %v, %d facts left; want it pruned", dropped, p.Size())
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
 func TestVocabulary(t *testing.T) {
 	v, err := facts.NewVocabulary([]facts.ConceptSpec{
 		{Name: "sle", Codes: []facts.Coding{{System: "icd", Code: "M32.1*"}, {System: "sct", Code: "55464009"}}},
