@@ -199,15 +199,13 @@ func (r *run) worker(ctx context.Context) error {
 
 // history measures the per-event cost at each history size.
 func (r *run) history(ctx context.Context) error {
-	var hs []historyPoint
-	for _, prior := range r.cfg.HistorySizes {
-		progress(r.cfg, "per-event cost after %d prior resources", prior)
-		hp, err := measureHistory(ctx, r.cfg, filepath.Join(r.tmp, "history-"+strconv.Itoa(prior)), prior)
-		if err != nil {
-			return err
-		}
-		hs = append(hs, hp)
-		r.rep.History = append(r.rep.History, History{Prior: prior, Probes: len(hp.probes), MedianMs: ms(hp.median()), StateBytes: hp.stateBytes})
+	dirOf := func(prior int) string { return filepath.Join(r.tmp, "history-"+strconv.Itoa(prior)) }
+	hs, err := measureHistories(ctx, r.cfg, dirOf, r.cfg.HistorySizes)
+	if err != nil {
+		return err
+	}
+	for _, hp := range hs {
+		r.rep.History = append(r.rep.History, History{Prior: hp.prior, Probes: len(hp.probes), MedianMs: ms(hp.median()), StateBytes: hp.stateBytes})
 	}
 	r.rep.HistoryRatio = historyRatio(hs)
 	return nil

@@ -58,59 +58,114 @@ func historyItems(backlog workload.Config, prior, probes int) (history, probe []
 	return items[:prior], probe, nil
 }
 
-// measureHistory builds the history on a fresh server with an in-process
-// worker (fetching and handling as Worker.Run does), then publishes each
-// probe, fetches it and times HandleBatch on it alone.
-func measureHistory(ctx context.Context, cfg Config, dir string, prior int) (historyPoint, error) {
-	hp := historyPoint{prior: prior}
+// historyRun is one history size being measured: its server, with the
+// history drained by an in-process worker, and the probes still to time.
+type historyRun struct {
+	point  historyPoint
+	srv    *server
+	w      *streams.Worker
+	cons   jetstream.Consumer
+	probes []item
+}
+
+// measureHistories measures every size side by side: the histories are
+// built first, each on its own server, then the sizes take turns, one probe
+// each, so that whatever slows the machine for a while (another process,
+// the disk's flushing) falls on every size alike and the ratio between
+// them holds.
+func measureHistories(ctx context.Context, cfg Config, dirOf func(prior int) string, sizes []int) ([]historyPoint, error) {
+	runs := make([]*historyRun, 0, len(sizes))
+	defer func() {
+		for _, h := range runs {
+			h.srv.stop()
+		}
+	}()
+	for _, prior := range sizes {
+		progress(cfg, "per-event cost after %d prior resources: building the history", prior)
+		h, err := prepareHistory(ctx, cfg, dirOf(prior), prior)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, h)
+	}
+	progress(cfg, "per-event cost: probing the %d sizes in turn", len(sizes))
+	for round := 0; ; round++ {
+		probed := false
+		for _, h := range runs {
+			if round >= len(h.probes) {
+				continue
+			}
+			d, err := handleOne(ctx, h.srv.js, h.cons, h.w, h.probes[round])
+			if err != nil {
+				return nil, fmt.Errorf("history %d: probe %s: %w", h.point.prior, h.probes[round].ref, err)
+			}
+			h.point.probes = append(h.point.probes, d)
+			probed = true
+		}
+		if !probed {
+			break
+		}
+	}
+	out := make([]historyPoint, len(runs))
+	for i, h := range runs {
+		out[i] = h.point
+	}
+	return out, nil
+}
+
+// prepareHistory builds one history on a fresh server with an in-process
+// worker (fetching and handling as Worker.Run does), ready for its probes:
+// each is then published, fetched and its HandleBatch timed alone.
+func prepareHistory(ctx context.Context, cfg Config, dir string, prior int) (*historyRun, error) {
 	history, probes, err := historyItems(cfg.Workload, prior, cfg.Probes)
 	if err != nil {
-		return hp, err
+		return nil, err
 	}
 	// The history is stored first (one message per resource, as a feed
 	// sends it), then drained by the worker on a server with its settings.
 	if err := seedStore(ctx, dir, history); err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
+		return nil, fmt.Errorf("history %d: %w", prior, err)
 	}
 	srv, err := startServer(ctx, dir)
 	if err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
+		return nil, fmt.Errorf("history %d: %w", prior, err)
 	}
-	defer srv.stop()
+	h := &historyRun{point: historyPoint{prior: prior}, srv: srv, probes: probes}
+	if err := h.drain(ctx, cfg, len(history)); err != nil {
+		srv.stop()
+		return nil, fmt.Errorf("history %d: %w", prior, err)
+	}
+	return h, nil
+}
+
+// drain starts the worker and has it handle the n messages of the history.
+func (h *historyRun) drain(ctx context.Context, cfg Config, n int) error {
 	asOf := cfg.Workload.AsOf
-	w, err := streams.NewWorker(srv.js, cfg.Engine, streams.Config{}, streams.WithClock(func() time.Time { return asOf }))
+	w, err := streams.NewWorker(h.srv.js, cfg.Engine, streams.Config{}, streams.WithClock(func() time.Time { return asOf }))
 	if err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
+		return err
 	}
 	cons, err := w.Setup(ctx)
 	if err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
+		return err
 	}
-	for handled := 0; handled < len(history); {
+	h.w, h.cons = w, cons
+	for handled := 0; handled < n; {
 		if ctx.Err() != nil {
-			return hp, fmt.Errorf("history %d: %w", prior, ctx.Err())
+			return ctx.Err()
 		}
 		msgs, err := fetchLikeWorker(cons)
 		if err != nil {
-			return hp, fmt.Errorf("history %d: fetch: %w", prior, err)
+			return fmt.Errorf("fetch: %w", err)
 		}
 		w.HandleBatch(ctx, msgs)
 		handled += len(msgs)
 	}
 	if _, err := waitSettled(ctx, cons, nil); err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
+		return err
 	}
-	if hp.stateBytes, _, err = stateSize(ctx, srv.js); err != nil {
-		return hp, fmt.Errorf("history %d: %w", prior, err)
-	}
-	for _, p := range probes {
-		d, err := handleOne(ctx, srv.js, cons, w, p)
-		if err != nil {
-			return hp, fmt.Errorf("history %d: probe %s: %w", prior, p.ref, err)
-		}
-		hp.probes = append(hp.probes, d)
-	}
-	return hp, nil
+	h.point.stateBytes, _, err = stateSize(ctx, h.srv.js)
+	return err
 }
 
 // handleOne publishes the item, fetches it and times the worker's handling.
