@@ -19,7 +19,10 @@
 // (reading.go); derived concepts (eGFR, BMI) are worked out from their
 // inputs when those are newer than a reported value (derive.go). Each
 // trial reads facts with its own vocabulary (reading.go), once per fact
-// (facts.Patient.Memo), through an index built per evaluation (index.go).
+// (facts.Patient.Memo), through an index by concept (index.go) that a
+// patient with a long history keeps between evaluations
+// (facts.Patient.TakeDerived): only the facts changed since are filed
+// again, so an evaluation's cost does not grow with the history.
 //
 // Evaluation is pure: facts + trial + time in, Evaluation out. It does no
 // I/O, reads no clock and logs nothing, and a Program is safe for concurrent

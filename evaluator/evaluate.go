@@ -18,7 +18,7 @@ const maxValidityChecks = 16
 func (p *Program) Evaluate(pt *facts.Patient, asOf time.Time) Evaluation {
 	asOf = asOf.UTC()
 	ix := p.indexOf(pt)
-	defer pt.PutDerived(p, ix)
+	defer p.keepIndex(pt, ix)
 	ix.at(p, asOf)
 	ix.decided = p.decisions(pt)
 	c := p.newContext(pt, ix, asOf, false)

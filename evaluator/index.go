@@ -47,12 +47,18 @@ type index struct {
 	building bool
 }
 
+// keptIndexFrom is how many facts a patient needs for its index to be kept
+// with it between evaluations. Building the index of a smaller store costs
+// little (well under a tenth of a millisecond), and a worker caching many
+// such patients would hold an index for each.
+var keptIndexFrom = 128
+
 // minRebuild is how many changed facts always justify catching up rather
 // than building anew; past a quarter of the store, building is cheaper.
 const minRebuild = 64
 
 // indexOf takes the patient's index for p, brought up to date, or builds
-// it. The caller gives it back with pt.PutDerived(p, ix).
+// it. The caller gives it back with p.keepIndex.
 func (p *Program) indexOf(pt *facts.Patient) *index {
 	v, changed, ok := pt.TakeDerived(p)
 	ix, _ := v.(*index)
@@ -64,6 +70,14 @@ func (p *Program) indexOf(pt *facts.Patient) *index {
 		ix.file(p, pt, ref)
 	}
 	return ix
+}
+
+// keepIndex leaves ix with the patient for its next evaluation, when the
+// patient's history is long enough for that to pay.
+func (p *Program) keepIndex(pt *facts.Patient, ix *index) {
+	if pt.Size() >= keptIndexFrom {
+		pt.PutDerived(p, ix)
+	}
 }
 
 func (p *Program) buildIndex(pt *facts.Patient) *index {
