@@ -45,6 +45,9 @@ type index struct {
 	// building is set while the index is filled from the whole store: lists
 	// are appended to and sorted once at the end.
 	building bool
+	// kept is set for an index kept with the patient: only it needs to know
+	// what it filed where (obsFiled, condFiled).
+	kept bool
 }
 
 // keptIndexFrom is how many facts a patient needs for its index to be kept
@@ -63,7 +66,7 @@ func (p *Program) indexOf(pt *facts.Patient) *index {
 	v, changed, ok := pt.TakeDerived(p)
 	ix, _ := v.(*index)
 	if !ok || ix == nil || len(changed) > max(minRebuild, pt.Size()/4) {
-		return p.buildIndex(pt)
+		return p.buildIndex(pt, pt.Size() >= keptIndexFrom)
 	}
 	for _, ref := range changed {
 		ix.unfile(ref)
@@ -75,21 +78,25 @@ func (p *Program) indexOf(pt *facts.Patient) *index {
 // keepIndex leaves ix with the patient for its next evaluation, when the
 // patient's history is long enough for that to pay.
 func (p *Program) keepIndex(pt *facts.Patient, ix *index) {
-	if pt.Size() >= keptIndexFrom {
+	if ix.kept && pt.Size() >= keptIndexFrom {
 		pt.PutDerived(p, ix)
 	}
 }
 
-func (p *Program) buildIndex(pt *facts.Patient) *index {
+// buildIndex files every fact; kept says whether the index is to be kept
+// with the patient.
+func (p *Program) buildIndex(pt *facts.Patient, kept bool) *index {
 	ix := &index{
 		obs:        make([][]*facts.Observation, len(p.slots)),
 		timed:      make([][]*facts.Observation, len(p.slots)),
 		obsRead:    map[*facts.Observation]obsReading{},
-		obsFiled:   map[string][]read[*facts.Observation]{},
 		conditions: make([][]*facts.Condition, len(p.slots)),
-		condFiled:  map[string]slots{},
 		ingredient: map[*facts.Medication][]string{},
 		building:   true,
+		kept:       kept,
+	}
+	if kept {
+		ix.obsFiled, ix.condFiled = map[string][]read[*facts.Observation]{}, map[string]slots{}
 	}
 	for _, o := range pt.Observations {
 		ix.fileObservation(p, pt, o)
@@ -178,19 +185,20 @@ func (ix *index) fileObservation(p *Program, pt *facts.Patient, o *facts.Observa
 	if len(r.code) == 0 && len(r.views) == 0 {
 		return
 	}
-	filed := make([]read[*facts.Observation], 0, 1+len(r.views))
 	ix.obsRead[o] = r
-	filed = append(filed, read[*facts.Observation]{o, r.code})
+	for _, slot := range r.code {
+		ix.timed[slot] = ix.insertTimed(ix.timed[slot], o)
+	}
 	for _, v := range r.views {
 		ix.obsRead[v.fact] = obsReading{code: v.slots}
-		filed = append(filed, v)
-	}
-	for _, f := range filed {
-		for _, slot := range f.slots {
-			ix.timed[slot] = ix.insertTimed(ix.timed[slot], f.fact)
+		for _, slot := range v.slots {
+			ix.timed[slot] = ix.insertTimed(ix.timed[slot], v.fact)
 		}
 	}
-	ix.obsFiled[o.Ref] = filed
+	if ix.kept {
+		filed := make([]read[*facts.Observation], 0, 1+len(r.views))
+		ix.obsFiled[o.Ref] = append(append(filed, read[*facts.Observation]{o, r.code}), r.views...)
+	}
 }
 
 func (ix *index) fileCondition(p *Program, pt *facts.Patient, c *facts.Condition) {
@@ -209,7 +217,9 @@ func (ix *index) fileCondition(p *Program, pt *facts.Patient, c *facts.Condition
 			ix.conditions[slot] = slices.Insert(ix.conditions[slot], i, c)
 		}
 	}
-	ix.condFiled[c.Ref] = s
+	if ix.kept {
+		ix.condFiled[c.Ref] = s
+	}
 }
 
 func (ix *index) fileMedication(p *Program, pt *facts.Patient, m *facts.Medication) {
