@@ -21,7 +21,7 @@ func TestBatchWritesEachPatientOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := w.Setup(context.Background())
+	cons, err := w.Setup(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -80,7 +80,7 @@ func TestRedeliveryAddsNoEvent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := stalled.Setup(context.Background())
+	cons, err := stalled.Setup(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

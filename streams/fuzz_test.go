@@ -103,7 +103,7 @@ func FuzzHandle(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	ctx := context.Background()
+	ctx := f.Context()
 	cons, err := w.Setup(ctx)
 	if err != nil {
 		f.Fatal(err)

@@ -1,7 +1,6 @@
 package streams
 
 import (
-	"context"
 	"encoding/json"
 	"slices"
 	"testing"
@@ -15,7 +14,7 @@ import (
 // record.
 func TestStartPublishesLeftOutboxes(t *testing.T) {
 	e := startNATS(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	clk := &clock{t: scenarioAsOf}
 	stopped, err := NewWorker(e.js, e.eng, Config{}, WithClock(clk.Now))
 	if err != nil {

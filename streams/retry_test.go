@@ -106,7 +106,7 @@ func TestSetAsideAfterUnsettledDeliveries(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cons, err := stalled.Setup(context.Background())
+	cons, err := stalled.Setup(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package streams
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -19,7 +18,7 @@ import (
 // with P. The condition never ends up with both patients.
 func TestTakeFromAHolderBetweenItsWrites(t *testing.T) {
 	e := startNATS(t)
-	ctx := context.Background()
+	ctx := t.Context()
 	clk := &clock{t: scenarioAsOf}
 	worker := func() *Worker {
 		w, err := NewWorker(e.js, e.eng, Config{}, WithClock(clk.Now))
