@@ -12,11 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/trialscout/trialscout/config"
 	"github.com/trialscout/trialscout/engine"
 	"github.com/trialscout/trialscout/evaluator"
 	"github.com/trialscout/trialscout/evaluator/facts"
 	"github.com/trialscout/trialscout/fhirmap"
+	"github.com/trialscout/trialscout/internal/testengine"
 )
 
 // samplePatients is the project's own worked patients.
@@ -36,14 +36,7 @@ func TestKeptIndexMatchesFresh(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sample patients in %s: %v", samplePatients, err)
 	}
-	trials, err := config.ShippedTrials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(trials)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := testengine.Shipped(t)
 	for i, expFile := range files {
 		base := strings.TrimSuffix(expFile, ".expected.json")
 		t.Run(filepath.Base(base), func(t *testing.T) {

@@ -10,8 +10,7 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/trialscout/trialscout/config"
-	"github.com/trialscout/trialscout/engine"
+	"github.com/trialscout/trialscout/internal/testengine"
 	"github.com/trialscout/trialscout/workload"
 )
 
@@ -26,14 +25,7 @@ func BenchmarkDrain(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	trials, err := config.ShippedTrials()
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng, err := engine.New(trials)
-	if err != nil {
-		b.Fatal(err)
-	}
+	eng := testengine.Shipped(b)
 	for range b.N {
 		b.StopTimer()
 		srv, err := StartEmbedded("127.0.0.1", -1, b.TempDir())

@@ -15,9 +15,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/trialscout/trialscout/config"
-	"github.com/trialscout/trialscout/engine"
 	"github.com/trialscout/trialscout/fhirmap"
+	"github.com/trialscout/trialscout/internal/testengine"
 )
 
 // fuzzSubject is where FuzzHandle publishes each input.
@@ -88,14 +87,7 @@ func FuzzHandle(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	trials, err := config.ShippedTrials()
-	if err != nil {
-		f.Fatal(err)
-	}
-	eng, err := engine.New(trials)
-	if err != nil {
-		f.Fatal(err)
-	}
+	eng := testengine.Shipped(f)
 	// A message Handle leaves for redelivery must not come back while the
 	// fuzzer runs: it would be fetched in place of the next input.
 	cfg := Config{MaxMessageBytes: fuzzMaxBytes, NakDelay: time.Hour, AckWait: time.Hour, DuplicateWindow: time.Hour}

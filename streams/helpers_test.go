@@ -14,8 +14,8 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
-	"github.com/trialscout/trialscout/config"
 	"github.com/trialscout/trialscout/engine"
+	"github.com/trialscout/trialscout/internal/testengine"
 )
 
 // scenarioAsOf is the instant the shared scenarios and testdata patients
@@ -78,15 +78,7 @@ func startNATSAt(t *testing.T, dir string) *env {
 
 func newEngine(t *testing.T) *engine.Evaluator {
 	t.Helper()
-	trials, err := config.ShippedTrials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	eng, err := engine.New(trials)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return eng
+	return testengine.Shipped(t)
 }
 
 func (e *env) stop() {

@@ -3,11 +3,10 @@ package workload
 import (
 	"testing"
 
-	"github.com/trialscout/trialscout/config"
-	"github.com/trialscout/trialscout/engine"
 	"github.com/trialscout/trialscout/evaluator"
 	"github.com/trialscout/trialscout/evaluator/facts"
 	"github.com/trialscout/trialscout/fhirmap"
+	"github.com/trialscout/trialscout/internal/testengine"
 )
 
 var aimStatus = map[aim]evaluator.Status{
@@ -21,14 +20,7 @@ var aimStatus = map[aim]evaluator.Status{
 // each with the shipped trial at AsOf: each reaches the status its story
 // is written for.
 func TestSLEStoriesReachTheirAim(t *testing.T) {
-	trials, err := config.ShippedTrials()
-	if err != nil {
-		t.Fatal(err)
-	}
-	e, err := engine.New(trials)
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := testengine.Shipped(t)
 	cfg, _ := Config{Patients: 1, Seed: 3}.withDefaults()
 	stories := []sleStory{{aim: aimCandidate}}
 	for _, d := range defects {
