@@ -72,10 +72,10 @@ func (c *evalContext) exposures() []*exposure {
 	if c.exps != nil {
 		return c.exps
 	}
-	placed := c.idx.placedMeds()
+	meds := c.idx.placedMeds()
 	out := []*exposure{}
-	for _, ing := range placed.ingredients {
-		stmts := placed.byIngredient[ing]
+	for _, ing := range meds.ingredients {
+		stmts := meds.byIngredient[ing]
 		started := sort.Search(len(stmts), func(i int) bool { return stmts[i].start.After(c.asOf) })
 		for _, s := range stmts[started:] {
 			c.changesAt(s.start)
@@ -91,20 +91,21 @@ func (c *evalContext) exposures() []*exposure {
 	return out
 }
 
-// placed is the trial's medication records that count as exposures, placed
-// in time, by ingredient (in name order), each by start then reference.
-type placed struct {
+// medsInTime is the trial's medication records that count as exposures,
+// placed in time, by ingredient (in name order), each by start then
+// reference.
+type medsInTime struct {
 	ingredients  []string
 	byIngredient map[string][]statement
 }
 
 // placedMeds places the indexed medication records, once until one of
 // them changes.
-func (ix *index) placedMeds() *placed {
+func (ix *index) placedMeds() *medsInTime {
 	if ix.placed != nil {
 		return ix.placed
 	}
-	pl := &placed{byIngredient: map[string][]statement{}}
+	pl := &medsInTime{byIngredient: map[string][]statement{}}
 	for _, mr := range ix.meds {
 		m := mr.fact
 		if !counts(m) || m.Start.IsZero() {

@@ -38,7 +38,7 @@ type index struct {
 	ingredient map[*facts.Medication][]string
 	// placed is meds placed in time by ingredient; nil until asked for
 	// after a change of meds (placedMeds).
-	placed *placed
+	placed *medsInTime
 	// decided holds the people's decisions on the trial's criteria, for the
 	// evaluation in hand.
 	decided map[string]*facts.Decision
@@ -105,16 +105,16 @@ func (p *Program) buildIndex(pt *facts.Patient, kept bool) *index {
 		ix.fileCondition(p, pt, c)
 	}
 	for _, x := range pt.Procedures {
-		ix.procedures = fileRead(ix.procedures, read[*facts.Procedure]{x, p.readProcedure(pt, x)}, false, true)
+		ix.fileProcedure(p, pt, x)
 	}
 	for _, x := range pt.Immunizations {
-		ix.immunized = fileRead(ix.immunized, read[*facts.Immunization]{x, p.readImmunization(pt, x)}, false, true)
+		ix.fileImmunization(p, pt, x)
 	}
 	for _, x := range pt.Allergies {
-		ix.allergies = fileRead(ix.allergies, read[*facts.Allergy]{x, p.readAllergy(pt, x)}, true, true)
+		ix.fileAllergy(p, pt, x)
 	}
 	for _, x := range pt.Encounters {
-		ix.encounters = fileRead(ix.encounters, read[*facts.Encounter]{x, p.readEncounter(pt, x)}, true, true)
+		ix.fileEncounter(p, pt, x)
 	}
 	for _, x := range pt.Medications {
 		ix.fileMedication(p, pt, x)
@@ -132,18 +132,16 @@ func (ix *index) file(p *Program, pt *facts.Patient, ref string) {
 		ix.fileCondition(p, pt, c)
 	}
 	if x := pt.Procedures[ref]; x != nil {
-		ix.procedures = fileRead(ix.procedures, read[*facts.Procedure]{x, p.readProcedure(pt, x)}, false, false)
+		ix.fileProcedure(p, pt, x)
 	}
 	if x := pt.Immunizations[ref]; x != nil {
-		ix.immunized = fileRead(ix.immunized, read[*facts.Immunization]{x, p.readImmunization(pt, x)}, false, false)
+		ix.fileImmunization(p, pt, x)
 	}
-	// Every allergy is listed: severity alone can decide a criterion.
 	if x := pt.Allergies[ref]; x != nil {
-		ix.allergies = fileRead(ix.allergies, read[*facts.Allergy]{x, p.readAllergy(pt, x)}, true, false)
+		ix.fileAllergy(p, pt, x)
 	}
-	// Every encounter is listed: a stay counts through the Conditions it names.
 	if x := pt.Encounters[ref]; x != nil {
-		ix.encounters = fileRead(ix.encounters, read[*facts.Encounter]{x, p.readEncounter(pt, x)}, true, false)
+		ix.fileEncounter(p, pt, x)
 	}
 	if x := pt.Medications[ref]; x != nil {
 		ix.fileMedication(p, pt, x)
@@ -222,6 +220,25 @@ func (ix *index) fileCondition(p *Program, pt *facts.Patient, c *facts.Condition
 	}
 }
 
+func (ix *index) fileProcedure(p *Program, pt *facts.Patient, x *facts.Procedure) {
+	ix.procedures = fileRead(ix, ix.procedures, read[*facts.Procedure]{x, p.readProcedure(pt, x)}, false)
+}
+
+func (ix *index) fileImmunization(p *Program, pt *facts.Patient, x *facts.Immunization) {
+	ix.immunized = fileRead(ix, ix.immunized, read[*facts.Immunization]{x, p.readImmunization(pt, x)}, false)
+}
+
+// fileAllergy lists every allergy: severity alone can decide a criterion.
+func (ix *index) fileAllergy(p *Program, pt *facts.Patient, x *facts.Allergy) {
+	ix.allergies = fileRead(ix, ix.allergies, read[*facts.Allergy]{x, p.readAllergy(pt, x)}, true)
+}
+
+// fileEncounter lists every encounter: a stay counts through the
+// Conditions it names.
+func (ix *index) fileEncounter(p *Program, pt *facts.Patient, x *facts.Encounter) {
+	ix.encounters = fileRead(ix, ix.encounters, read[*facts.Encounter]{x, p.readEncounter(pt, x)}, true)
+}
+
 func (ix *index) fileMedication(p *Program, pt *facts.Patient, m *facts.Medication) {
 	r := p.readMedication(pt, m)
 	if len(r.concepts) == 0 {
@@ -229,7 +246,7 @@ func (ix *index) fileMedication(p *Program, pt *facts.Patient, m *facts.Medicati
 	}
 	ix.ingredient[m] = r.ingredients
 	ix.placed = nil
-	ix.meds = fileRead(ix.meds, read[*facts.Medication]{m, r.concepts}, false, ix.building)
+	ix.meds = fileRead(ix, ix.meds, read[*facts.Medication]{m, r.concepts}, false)
 }
 
 // sortAll orders what building appended.
@@ -308,14 +325,14 @@ func removeCondition(list []*facts.Condition, ref string) []*facts.Condition {
 	return list
 }
 
-// fileRead files a record in reference order with what the trial makes of
-// it, unless the trial makes nothing of it and all is unset; building
-// appends, to be sorted once.
-func fileRead[T interface{ Reference() string }](list []read[T], x read[T], all, building bool) []read[T] {
+// fileRead files a record in ix's list in reference order with what the
+// trial makes of it, unless the trial makes nothing of it and all is unset;
+// while the index is being built, it appends, to be sorted once.
+func fileRead[T interface{ Reference() string }](ix *index, list []read[T], x read[T], all bool) []read[T] {
 	if !all && len(x.slots) == 0 {
 		return list
 	}
-	if building {
+	if ix.building {
 		return append(list, x)
 	}
 	i, _ := slices.BinarySearchFunc(list, x.fact.Reference(), compareReadRef[T])
