@@ -252,15 +252,8 @@ func (s *scanner) number() bool {
 // value (which member must read, and which is not at the end of the
 // data); a nil member skips them.
 func (s *scanner) object(member func(key []byte, escaped bool) bool) bool {
-	if s.depth++; s.depth > maxJSONDepth {
-		return false
-	}
-	s.i++
-	s.ws()
-	if s.i < len(s.data) && s.data[s.i] == '}' {
-		s.i++
-		s.depth--
-		return true
+	if empty, ok := s.open('}'); empty || !ok {
+		return ok
 	}
 	for {
 		if s.i >= len(s.data) || s.data[s.i] != '"' {
@@ -287,20 +280,8 @@ func (s *scanner) object(member func(key []byte, escaped bool) bool) bool {
 		if !ok {
 			return false
 		}
-		s.ws()
-		if s.i >= len(s.data) {
-			return false
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-			s.ws()
-		case '}':
-			s.i++
-			s.depth--
-			return true
-		default:
-			return false
+		if end, ok := s.separator('}'); end || !ok {
+			return ok
 		}
 	}
 }
@@ -308,15 +289,8 @@ func (s *scanner) object(member func(key []byte, escaped bool) bool) bool {
 // array reads an array, handing each element to elem with i at it (not
 // at the end of the data); a nil elem skips them.
 func (s *scanner) array(elem func() bool) bool {
-	if s.depth++; s.depth > maxJSONDepth {
-		return false
-	}
-	s.i++
-	s.ws()
-	if s.i < len(s.data) && s.data[s.i] == ']' {
-		s.i++
-		s.depth--
-		return true
+	if empty, ok := s.open(']'); empty || !ok {
+		return ok
 	}
 	for {
 		if s.i >= len(s.data) {
@@ -331,22 +305,48 @@ func (s *scanner) array(elem func() bool) bool {
 		if !ok {
 			return false
 		}
-		s.ws()
-		if s.i >= len(s.data) {
-			return false
-		}
-		switch s.data[s.i] {
-		case ',':
-			s.i++
-			s.ws()
-		case ']':
-			s.i++
-			s.depth--
-			return true
-		default:
-			return false
+		if end, ok := s.separator(']'); end || !ok {
+			return ok
 		}
 	}
+}
+
+// open enters an object or array (i at its opening bracket) and reports
+// whether it is empty, read through its closing bracket; ok is false past
+// maxJSONDepth.
+func (s *scanner) open(closing byte) (empty, ok bool) {
+	if s.depth++; s.depth > maxJSONDepth {
+		return false, false
+	}
+	s.i++
+	s.ws()
+	if s.i < len(s.data) && s.data[s.i] == closing {
+		s.i++
+		s.depth--
+		return true, true
+	}
+	return false, true
+}
+
+// separator reads what follows a member or an element: a comma, with the
+// next one to come (i at it), or the closing bracket, which ends the
+// object or array (end). ok is false for anything else.
+func (s *scanner) separator(closing byte) (end, ok bool) {
+	s.ws()
+	if s.i >= len(s.data) {
+		return false, false
+	}
+	switch s.data[s.i] {
+	case ',':
+		s.i++
+		s.ws()
+		return false, true
+	case closing:
+		s.i++
+		s.depth--
+		return true, true
+	}
+	return false, false
 }
 
 // raw reads a value and returns its bytes.
