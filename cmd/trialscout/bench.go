@@ -54,7 +54,8 @@ end-to-end drain rate E of the worker (run as a child process: trialscout run), 
 E/N, E again with the server syncing every --sync-interval instead of every write, E
 against --baseline (a report of the previous version, run beside this one), the latency
 from publish to status event at half of E and at --fixed-rate, the cost of one event after
-10, 1,000 and 10,000 prior resources of a patient, the worker's peak RSS and the stored
+10, 1,000 and 10,000 prior resources of a patient (the sizes probed in turn, so that a
+busy spell of the machine slows all alike), the worker's peak RSS and the stored
 state per patient; and eval (run as a child process: trialscout eval) over the --bundles
 Bundles and over the same resources as NDJSON, in CPU time against jsonformat parsing
 them, and its peak RSS over a generated NDJSON export of --export-mb MB. Prints one
